@@ -1,0 +1,358 @@
+"""The standard catalog: domains, first/second-level items, channels, and per-division entries.
+
+A catalog entry is one second-level item as one division discloses it. District entries derive
+from the city's and township entries from their district's; each derived entry names its source.
+Writes go through ``catalog.services``; see DESIGN.md for the derivation rules.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import Division, within_q
+
+
+class Domain(models.Model):
+    """One of the 26 pilot domains (试点领域), or one a city added."""
+
+    name = models.CharField(_("领域名称"), max_length=50, unique=True)
+    slug = models.SlugField(_("网址标识"), max_length=80, unique=True)
+    display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
+    issuing_department = models.CharField(_("标准指引印发部门"), max_length=100, blank=True)
+    doc_no = models.CharField(_("文号"), max_length=100, blank=True)
+    issue_date = models.CharField(_("印发日期"), max_length=40, blank=True)
+    source = models.TextField(_("来源"), blank=True)
+
+    class Meta:
+        verbose_name = _("领域")
+        verbose_name_plural = _("领域")
+        ordering = ["display_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FirstLevelItem(models.Model):
+    domain = models.ForeignKey(
+        Domain, verbose_name=_("领域"), on_delete=models.PROTECT, related_name="first_level_items"
+    )
+    name = models.CharField(_("一级事项"), max_length=200)
+    display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("一级事项")
+        verbose_name_plural = _("一级事项")
+        ordering = ["domain__display_order", "display_order", "name"]
+        constraints = [
+            # The workbook's natural key: a first-level item is named once per domain.
+            models.UniqueConstraint(fields=["domain", "name"], name="first_level_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain.name} / {self.name}"
+
+
+class SecondLevelItem(models.Model):
+    first_level = models.ForeignKey(
+        FirstLevelItem,
+        verbose_name=_("一级事项"),
+        on_delete=models.PROTECT,
+        related_name="second_level_items",
+    )
+    name = models.CharField(_("二级事项"), max_length=300)
+    display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("二级事项")
+        verbose_name_plural = _("二级事项")
+        ordering = ["first_level__domain__display_order", "first_level__display_order", "display_order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_level", "name"], name="second_level_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_level.domain.name} / {self.first_level.name} / {self.name}"
+
+
+class Channel(models.Model):
+    """A disclosure channel (公开渠道和载体): the 13 standard ones, plus any a city adds."""
+
+    name = models.CharField(_("渠道名称"), max_length=100, unique=True)
+    display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
+    is_standard = models.BooleanField(_("标准渠道"), default=False)
+
+    class Meta:
+        verbose_name = _("公开渠道和载体")
+        verbose_name_plural = _("公开渠道和载体")
+        ordering = ["display_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Element(models.TextChoices):
+    """The disclosure elements (公开要素) that an entry carries and a derived entry may change."""
+
+    CONTENT = "content", _("公开内容(要素)")
+    BASIS = "basis", _("公开依据")
+    TIME_LIMIT = "time_limit", _("公开时限")
+    SUBJECT = "subject", _("公开主体")
+    CHANNELS = "channels", _("公开渠道和载体")
+    AUDIENCE = "audience", _("公开对象")
+    MODE = "mode", _("公开方式")
+    LEVELS = "levels", _("公开层级")
+    ITEM_TYPE = "item_type", _("事项类型")
+    SERVICE_NAME = "service_name", _("对应本级政务服务事项名称")
+    CONTENT_TITLE = "content_title", _("公开内容标题")
+    UPLOAD_FORM = "upload_form", _("公开内容上传形式")
+    REMARKS = "remarks", _("备注")
+
+
+# Elements stored as plain columns of the same name; the others map to several columns or M2M.
+SCALAR_ELEMENTS = (
+    "content",
+    "basis",
+    "time_limit",
+    "subject",
+    "levels",
+    "item_type",
+    "service_name",
+    "content_title",
+    "upload_form",
+    "remarks",
+)
+ELEMENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    **{name: (name,) for name in SCALAR_ELEMENTS},
+    "audience": ("audience_all", "audience_specific"),
+    "mode": ("mode_active", "mode_on_request"),
+    "channels": (),
+}
+
+
+class CatalogEntryQuerySet(models.QuerySet):
+    def active(self) -> CatalogEntryQuerySet:
+        return self.filter(is_dropped=False)
+
+    def in_division(self, division: Division) -> CatalogEntryQuerySet:
+        return self.filter(division=division)
+
+    def within(self, division: Division) -> CatalogEntryQuerySet:
+        """Return the entries of ``division`` and of every division below it."""
+        return self.filter(within_q(division, prefix="division__"))
+
+    def in_domain(self, domain: Domain) -> CatalogEntryQuerySet:
+        return self.filter(item__first_level__domain=domain)
+
+    def derived_from(self, entry: CatalogEntry) -> CatalogEntryQuerySet:
+        return self.filter(source=entry)
+
+    def with_item(self) -> CatalogEntryQuerySet:
+        """Join the item, its first-level item, domain and division (the list-page bundle)."""
+        return self.select_related("item__first_level__domain", "division", "source")
+
+    def with_elements(self) -> CatalogEntryQuerySet:
+        return self.with_item().prefetch_related("channels")
+
+    def needing_attention(self) -> CatalogEntryQuerySet:
+        """Return entries whose source changed an element that this entry had personalised."""
+        return self.exclude(upstream_changed=[])
+
+    def in_catalog_order(self) -> CatalogEntryQuerySet:
+        return self.order_by(
+            "item__first_level__domain__display_order",
+            "item__first_level__display_order",
+            "item__display_order",
+            "item_id",
+        )
+
+    def counts_by_division(self) -> dict[int, int]:
+        return dict(self.values_list("division").annotate(n=Count("id")).values_list("division", "n"))
+
+
+class CatalogEntry(models.Model):
+    class ItemType(models.TextChoices):
+        SERVICE = "service", _("政务服务事项")
+        NON_SERVICE = "non_service", _("非政务服务事项")
+
+    class DropReason(models.TextChoices):
+        OWN = "own", _("本级删减")
+        UPSTREAM = "upstream", _("上级删减")
+
+    division = models.ForeignKey(
+        Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="catalog_entries"
+    )
+    item = models.ForeignKey(
+        SecondLevelItem,
+        verbose_name=_("二级事项"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    source = models.ForeignKey(
+        "self",
+        verbose_name=_("来源事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derived",
+        help_text=_("上级目录中的同一事项；市级参考目录和本级新增事项没有来源。"),
+    )
+
+    # The disclosure elements.
+    content = models.TextField(_("公开内容(要素)"), blank=True)
+    basis = models.TextField(_("公开依据"), blank=True)
+    time_limit = models.CharField(_("公开时限"), max_length=200, blank=True)
+    subject = models.CharField(_("公开主体"), max_length=500, blank=True)
+    channels = models.ManyToManyField(
+        Channel, verbose_name=_("公开渠道和载体"), blank=True, related_name="entries"
+    )
+    audience_all = models.BooleanField(_("公开对象：全社会"), default=True)
+    audience_specific = models.BooleanField(_("公开对象：特定群体"), default=False)
+    mode_active = models.BooleanField(_("公开方式：主动"), default=True)
+    mode_on_request = models.BooleanField(_("公开方式：依申请"), default=False)
+    levels = models.JSONField(
+        _("公开层级"),
+        default=list,
+        blank=True,
+        help_text=_('各公开层级及其渠道，如 [{"level": "县级", "channels": ["政府网站"]}]。'),
+    )
+    item_type = models.CharField(
+        _("事项类型"), max_length=20, choices=ItemType.choices, default=ItemType.NON_SERVICE
+    )
+    service_name = models.CharField(_("对应本级政务服务事项名称"), max_length=300, blank=True)
+    content_title = models.CharField(_("公开内容标题"), max_length=300, blank=True)
+    upload_form = models.CharField(_("公开内容上传形式"), max_length=200, blank=True)
+    remarks = models.TextField(_("备注"), blank=True)
+    extra = models.JSONField(_("其他列"), default=dict, blank=True)
+
+    # Derivation state.
+    overridden = models.JSONField(
+        _("个性要素"), default=list, blank=True, help_text=_("本级改动过、不再跟随上级的要素。")
+    )
+    upstream_changed = models.JSONField(
+        _("上级已调整的要素"),
+        default=list,
+        blank=True,
+        help_text=_("本级已改动、而上级随后又调整了的要素，待本级决定是否采用。"),
+    )
+    is_dropped = models.BooleanField(_("已删减"), default=False)
+    drop_reason = models.CharField(
+        _("删减原因"), max_length=20, choices=DropReason.choices, blank=True
+    )
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = CatalogEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目录事项")
+        verbose_name_plural = _("目录事项")
+        constraints = [
+            # The natural key of a catalog line: one entry per second-level item per division.
+            models.UniqueConstraint(fields=["division", "item"], name="entry_unique_item"),
+            # A dropped entry says why; an active one carries no reason.
+            models.CheckConstraint(
+                condition=Q(is_dropped=True, drop_reason__in=["own", "upstream"])
+                | Q(is_dropped=False, drop_reason=""),
+                name="entry_drop_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["division", "is_dropped"], name="entry_division_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.division.name} · {self.item.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:entry", kwargs={"pk": self.pk})
+
+    @property
+    def scope_division(self) -> Division:
+        return self.division
+
+    @property
+    def domain(self) -> Domain:
+        return self.item.first_level.domain
+
+    @property
+    def first_level(self) -> FirstLevelItem:
+        return self.item.first_level
+
+    @property
+    def is_derived(self) -> bool:
+        return self.source_id is not None
+
+    def audience_labels(self) -> list[str]:
+        return [label for flag, label in ((self.audience_all, "全社会"), (self.audience_specific, "特定群体")) if flag]
+
+    def mode_labels(self) -> list[str]:
+        return [label for flag, label in ((self.mode_active, "主动"), (self.mode_on_request, "依申请")) if flag]
+
+
+class CatalogEvent(models.Model):
+    """One recorded write to a catalog: who did what, when, to which entry and element."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("新增事项")
+        DERIVE = "derive", _("生成下级目录")
+        PERSONALISE = "personalise", _("调整要素")
+        FOLLOW = "follow", _("随上级更新")
+        UPSTREAM_MOVED = "upstream_moved", _("上级已调整")
+        ACCEPT_UPSTREAM = "accept_upstream", _("采用上级要素")
+        KEEP_OWN = "keep_own", _("保留本级要素")
+        DROP = "drop", _("删减事项")
+        RESTORE = "restore", _("恢复事项")
+
+    division = models.ForeignKey(
+        Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    entry = models.ForeignKey(
+        CatalogEntry,
+        verbose_name=_("目录事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    element = models.CharField(_("要素"), max_length=20, choices=Element.choices, blank=True)
+    old_value = models.JSONField(_("原值"), null=True, blank=True)
+    new_value = models.JSONField(_("新值"), null=True, blank=True)
+    detail = models.JSONField(_("说明"), default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("目录操作记录")
+        verbose_name_plural = _("目录操作记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.division}"
+
+    @property
+    def scope_division(self) -> Division:
+        return self.division

@@ -1,0 +1,462 @@
+"""Every write to a catalog: one function per action, each atomic and each recorded.
+
+Derivation rules (DESIGN.md, 一把尺): the city catalog is the reference; a county catalog derives
+from it and may change any element or drop entries; a township catalog derives from its county's
+and may only drop entries and adjust elements. An element that was not changed follows its source;
+a changed one stays, and the entry records that its source moved, so that its owner can decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from districts.models import Division
+
+from .models import (
+    ELEMENT_COLUMNS,
+    CatalogEntry,
+    CatalogEvent,
+    Channel,
+    Element,
+    SecondLevelItem,
+)
+
+ChannelLink = CatalogEntry.channels.through
+TEXT_LIMITS = {
+    f.name: f.max_length
+    for f in CatalogEntry._meta.get_fields()
+    if getattr(f, "max_length", None) and f.name in ELEMENT_COLUMNS
+}
+
+
+class DropNeedsConfirmation(Exception):
+    """Raised when dropping an entry would also drop entries derived from it."""
+
+    def __init__(self, entry: CatalogEntry, affected: list[CatalogEntry]):
+        self.entry = entry
+        self.affected = affected
+        names = "、".join(e.division.name for e in affected[:10])
+        more = f"等{len(affected)}个" if len(affected) > 10 else ""
+        super().__init__(
+            f"删减“{entry.item.name}”会同时删减下级目录中的同一事项（{names}{more}），请确认后再操作。"
+        )
+
+    @property
+    def affected_divisions(self) -> list[Division]:
+        return [e.division for e in self.affected]
+
+
+@dataclass(frozen=True)
+class DeriveResult:
+    division: Division
+    created: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Element values: one comparable, JSON-able value per element, whatever its storage.
+
+
+def get_value(entry: CatalogEntry, element: str) -> Any:
+    """Return the element's value as a comparable plain value."""
+    if element == Element.CHANNELS:
+        return sorted(c.pk for c in entry.channels.all())
+    columns = ELEMENT_COLUMNS[element]
+    if len(columns) == 1:
+        return getattr(entry, columns[0])
+    return [getattr(entry, c) for c in columns]
+
+
+def _set_columns(entry: CatalogEntry, element: str, value: Any) -> list[str]:
+    """Set the element's columns on ``entry`` (not channels) and return their names."""
+    columns = ELEMENT_COLUMNS[element]
+    if len(columns) == 1:
+        setattr(entry, columns[0], value)
+    else:
+        for column, part in zip(columns, value, strict=True):
+            setattr(entry, column, part)
+    return list(columns)
+
+
+def normalise_value(element: str, value: Any) -> Any:
+    """Return ``value`` in the element's canonical form, or raise ValidationError in Chinese."""
+    label = Element(element).label
+    if element == Element.CHANNELS:
+        pks = sorted({v.pk if isinstance(v, Channel) else int(v) for v in (value or [])})
+        if len(pks) != Channel.objects.filter(pk__in=pks).count():
+            raise ValidationError(f"{label}：含有不存在的渠道。")
+        return pks
+    if element in (Element.AUDIENCE, Element.MODE):
+        parts = [bool(v) for v in value]
+        if len(parts) != 2 or not any(parts):
+            need = "全社会或特定群体" if element == Element.AUDIENCE else "主动或依申请"
+            raise ValidationError(f"{label}：至少选择{need}之一。")
+        return parts
+    if element == Element.LEVELS:
+        levels = []
+        for i, level in enumerate(value or [], 1):
+            name = str(level.get("level", "")).strip() if isinstance(level, dict) else ""
+            if not name:
+                raise ValidationError(f"{label}：第{i}个层级缺少名称。")
+            channels = [str(c).strip() for c in level.get("channels", []) if str(c).strip()]
+            levels.append({"level": name, "channels": channels})
+        return levels
+    if element == Element.ITEM_TYPE:
+        if value not in CatalogEntry.ItemType.values:
+            raise ValidationError(f"{label}：应为“政务服务事项”或“非政务服务事项”。")
+        return value
+    text = "" if value is None else str(value).strip()
+    limit = TEXT_LIMITS.get(element)
+    if limit and len(text) > limit:
+        raise ValidationError(f"{label}：不能超过{limit}个字符（现有{len(text)}个）。")
+    return text
+
+
+def display_value(element: str, value: Any) -> Any:
+    """Return the value as recorded in the event log (channel names instead of ids)."""
+    if element == Element.CHANNELS:
+        names = dict(Channel.objects.filter(pk__in=value).values_list("pk", "name"))
+        return [names.get(pk, str(pk)) for pk in value]
+    return value
+
+
+def _replace_channels(entry_ids: Sequence[int], channel_ids: Sequence[int]) -> None:
+    ChannelLink.objects.filter(catalogentry_id__in=entry_ids).delete()
+    ChannelLink.objects.bulk_create(
+        [ChannelLink(catalogentry_id=e, channel_id=c) for e in entry_ids for c in channel_ids],
+        batch_size=2000,
+    )
+
+
+def _lock(entry: CatalogEntry) -> CatalogEntry:
+    """Re-read the entry inside the transaction, locked against concurrent writes."""
+    return (
+        CatalogEntry.objects.select_for_update(of=("self",))
+        .select_related("division", "item", "source")
+        .get(pk=entry.pk)
+    )
+
+
+def _event(entry: CatalogEntry, action: str, user, **kwargs) -> CatalogEvent:
+    return CatalogEvent(
+        division_id=entry.division_id, entry=entry, action=action, user=user, **kwargs
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Propagation to derived entries.
+
+
+def _propagate(source_ids: list[int], element: str, value: Any, user) -> None:
+    """Push a changed element down to every entry derived from ``source_ids``, level by level.
+
+    Entries that follow the element take the new value (and pass it on); entries that
+    personalised it keep theirs and record that their source moved.
+    """
+    columns = ELEMENT_COLUMNS[element]
+    shown = display_value(element, value)
+    frontier = source_ids
+    while frontier:
+        children = CatalogEntry.objects.filter(source_id__in=frontier)
+        if element == Element.CHANNELS:
+            children = children.prefetch_related("channels")
+        followers, movers, events = [], [], []
+        for child in children:
+            if element in child.overridden:
+                if element not in child.upstream_changed:
+                    child.upstream_changed = [*child.upstream_changed, element]
+                    movers.append(child)
+                    events.append(
+                        _event(child, CatalogEvent.Action.UPSTREAM_MOVED, user, element=element,
+                               new_value=shown)
+                    )
+            elif get_value(child, element) != value:
+                old = get_value(child, element)
+                if columns:
+                    _set_columns(child, element, value)
+                followers.append(child)
+                events.append(
+                    _event(child, CatalogEvent.Action.FOLLOW, user, element=element,
+                           old_value=display_value(element, old), new_value=shown)
+                )
+        if movers:
+            CatalogEntry.objects.bulk_update(movers, ["upstream_changed"], batch_size=500)
+        if followers:
+            if columns:
+                CatalogEntry.objects.bulk_update(followers, list(columns), batch_size=500)
+            else:
+                _replace_channels([c.pk for c in followers], value)
+        CatalogEvent.objects.bulk_create(events, batch_size=1000)
+        frontier = [c.pk for c in followers]
+
+
+# ---------------------------------------------------------------------------------------------
+# The write services.
+
+
+@transaction.atomic
+def entry_create(
+    *, division: Division, item: SecondLevelItem, values: dict[str, Any], user
+) -> CatalogEntry:
+    """Create an entry of the division's own (no source) and return it.
+
+    Only the city and counties add entries; a township catalog only subtracts (做减法).
+    """
+    if division.is_township:
+        raise ValidationError("乡镇(街道)目录只能从所属区县目录中删减和调整要素，不能新增事项。")
+    if CatalogEntry.objects.filter(division=division, item=item).exists():
+        raise ValidationError(f"{division.name}的目录中已有“{item.name}”。")
+    entry = CatalogEntry(division=division, item=item, updated_by=user)
+    channels: list[int] = []
+    for element, raw in values.items():
+        value = normalise_value(element, raw)
+        if element == Element.CHANNELS:
+            channels = value
+        else:
+            _set_columns(entry, element, value)
+    entry.full_clean(exclude=["source"])
+    entry.save()
+    entry.channels.set(channels)
+    CatalogEvent.objects.create(
+        division=division, entry=entry, action=CatalogEvent.Action.CREATE, user=user,
+        new_value={"item": item.name},
+    )
+    return entry
+
+
+@transaction.atomic
+def catalog_derive(*, division: Division, user) -> DeriveResult:
+    """Derive the division's catalog from its parent's and return how many entries were added.
+
+    Entries the division already holds (active or dropped) are left as they are, so running
+    it again only adds what the parent gained since.
+    """
+    parent = division.parent
+    if parent is None:
+        raise ValidationError("市级参考目录是源头，不从其他目录生成。")
+    sources = list(
+        CatalogEntry.objects.active().filter(division=parent).prefetch_related("channels")
+    )
+    if not sources and parent.parent_id is not None:
+        raise ValidationError(f"{parent.name}的目录尚未生成，请先生成上级目录。")
+    have = set(CatalogEntry.objects.filter(division=division).values_list("item_id", flat=True))
+    todo = [s for s in sources if s.item_id not in have]
+    copies = [
+        CatalogEntry(
+            division=division,
+            item_id=s.item_id,
+            source=s,
+            is_demo=s.is_demo,
+            updated_by=user,
+            extra=s.extra,
+            audience_all=s.audience_all,
+            audience_specific=s.audience_specific,
+            mode_active=s.mode_active,
+            mode_on_request=s.mode_on_request,
+            **{name: getattr(s, name) for name in ELEMENT_COLUMNS if len(ELEMENT_COLUMNS[name]) == 1},
+        )
+        for s in todo
+    ]
+    CatalogEntry.objects.bulk_create(copies, batch_size=1000)
+    ChannelLink.objects.bulk_create(
+        [
+            ChannelLink(catalogentry_id=copy.pk, channel_id=channel.pk)
+            for copy, s in zip(copies, todo, strict=True)
+            for channel in s.channels.all()
+        ],
+        batch_size=5000,
+    )
+    CatalogEvent.objects.create(
+        division=division, action=CatalogEvent.Action.DERIVE, user=user,
+        detail={"from": parent.code, "created": len(copies)},
+    )
+    return DeriveResult(division=division, created=len(copies))
+
+
+def catalog_derive_tree(*, root: Division, user) -> list[DeriveResult]:
+    """Derive every catalog below ``root``, parents before children; each division atomically."""
+    results = []
+    for division in root.descendants().in_tree_order():
+        results.append(catalog_derive(division=division, user=user))
+    return results
+
+
+@transaction.atomic
+def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> CatalogEntry:
+    """Change elements of ``entry`` and return it; derived entries below follow or are told.
+
+    On a derived entry each changed element becomes personalised (个性要素) and stops
+    following its source until the owner accepts the source's value again.
+    """
+    entry = _lock(entry)
+    if entry.is_dropped:
+        raise ValidationError("该事项已删减，请先恢复再修改。")
+    changed: dict[str, tuple[Any, Any]] = {}
+    for element, raw in changes.items():
+        value = normalise_value(element, raw)
+        old = get_value(entry, element)
+        if old != value:
+            changed[element] = (old, value)
+    if not changed:
+        return entry
+    fields = {"updated_by", "updated_at"}
+    overridden, pending = list(entry.overridden), list(entry.upstream_changed)
+    for element, (_old, new) in changed.items():
+        if element == Element.CHANNELS:
+            _replace_channels([entry.pk], new)
+        else:
+            fields.update(_set_columns(entry, element, new))
+        if entry.source_id and element not in overridden:
+            overridden.append(element)
+        if element in pending:
+            pending.remove(element)
+    entry.overridden, entry.upstream_changed = overridden, pending
+    entry.updated_by = user
+    entry.full_clean(exclude=["source", "division", "item"], validate_unique=False)
+    entry.save(update_fields=[*fields, "overridden", "upstream_changed"])
+    CatalogEvent.objects.bulk_create(
+        [
+            _event(entry, CatalogEvent.Action.PERSONALISE, user, element=element,
+                   old_value=display_value(element, old), new_value=display_value(element, new))
+            for element, (old, new) in changed.items()
+        ]
+    )
+    for element, (_old, new) in changed.items():
+        _propagate([entry.pk], element, new, user)
+    return entry
+
+
+def entry_personalise(*, entry: CatalogEntry, element: str, value: Any, user) -> CatalogEntry:
+    """Change one element of ``entry`` (see ``entry_update``) and return the entry."""
+    return entry_update(entry=entry, changes={element: value}, user=user)
+
+
+@transaction.atomic
+def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
+    """Take the source's value for ``element`` again, follow it from now on, and return the entry."""
+    entry = _lock(entry)
+    if entry.source is None:
+        raise ValidationError("该事项没有上级来源。")
+    value = get_value(entry.source, element)
+    old = get_value(entry, element)
+    fields = ["overridden", "upstream_changed", "updated_by", "updated_at"]
+    if element == Element.CHANNELS:
+        _replace_channels([entry.pk], value)
+    else:
+        fields += _set_columns(entry, element, value)
+    entry.overridden = [e for e in entry.overridden if e != element]
+    entry.upstream_changed = [e for e in entry.upstream_changed if e != element]
+    entry.updated_by = user
+    entry.save(update_fields=fields)
+    _event(
+        entry, CatalogEvent.Action.ACCEPT_UPSTREAM, user, element=element,
+        old_value=display_value(element, old), new_value=display_value(element, value),
+    ).save()
+    if old != value:
+        _propagate([entry.pk], element, value, user)
+    return entry
+
+
+@transaction.atomic
+def entry_keep_own(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
+    """Acknowledge that the source moved but keep this entry's own value; return the entry."""
+    entry = _lock(entry)
+    if element not in entry.upstream_changed:
+        raise ValidationError("该要素没有待处理的上级调整。")
+    entry.upstream_changed = [e for e in entry.upstream_changed if e != element]
+    entry.updated_by = user
+    entry.save(update_fields=["upstream_changed", "updated_by", "updated_at"])
+    _event(entry, CatalogEvent.Action.KEEP_OWN, user, element=element).save()
+    return entry
+
+
+def _descendants(entry_ids: Iterable[int], *, dropped: bool | None = None) -> list[list[CatalogEntry]]:
+    """Return the entries derived from ``entry_ids``, level by level, nearest level first."""
+    levels: list[list[CatalogEntry]] = []
+    frontier = list(entry_ids)
+    while frontier:
+        qs = CatalogEntry.objects.filter(source_id__in=frontier).select_related("division", "item")
+        if dropped is not None:
+            qs = qs.filter(is_dropped=dropped)
+        level = list(qs.order_by("division__tree_id", "division__lft"))
+        if not level:
+            break
+        levels.append(level)
+        frontier = [e.pk for e in level]
+    return levels
+
+
+def drop_preview(entry: CatalogEntry) -> list[CatalogEntry]:
+    """Return the active entries that dropping ``entry`` would drop with it."""
+    return [e for level in _descendants([entry.pk], dropped=False) for e in level]
+
+
+@transaction.atomic
+def entry_drop(*, entry: CatalogEntry, user, confirm: bool = False) -> list[CatalogEntry]:
+    """Drop ``entry`` from its catalog and return the derived entries dropped with it.
+
+    When derived entries would be dropped too, nothing happens unless ``confirm`` is true:
+    ``DropNeedsConfirmation`` names them so that the owner can decide.
+    """
+    entry = _lock(entry)
+    if entry.is_dropped:
+        raise ValidationError("该事项已删减。")
+    levels = _descendants([entry.pk], dropped=False)
+    affected = [e for level in levels for e in level]
+    if affected and not confirm:
+        raise DropNeedsConfirmation(entry, affected)
+    # Deepest first: the database refuses an active entry whose source is dropped.
+    for level in reversed(levels):
+        CatalogEntry.objects.filter(pk__in=[e.pk for e in level]).update(
+            is_dropped=True, drop_reason=CatalogEntry.DropReason.UPSTREAM
+        )
+    entry.is_dropped, entry.drop_reason, entry.updated_by = True, CatalogEntry.DropReason.OWN, user
+    entry.save(update_fields=["is_dropped", "drop_reason", "updated_by", "updated_at"])
+    CatalogEvent.objects.bulk_create(
+        [_event(entry, CatalogEvent.Action.DROP, user, detail={"cascade": len(affected)})]
+        + [
+            _event(e, CatalogEvent.Action.DROP, user, detail={"because": entry.division.code})
+            for e in affected
+        ]
+    )
+    return affected
+
+
+@transaction.atomic
+def entry_restore(*, entry: CatalogEntry, user) -> list[CatalogEntry]:
+    """Restore a dropped entry and the derived entries dropped because of it; return those.
+
+    Entries that a lower level dropped on its own stay dropped.
+    """
+    entry = _lock(entry)
+    if not entry.is_dropped:
+        raise ValidationError("该事项未被删减。")
+    if entry.source is not None and entry.source.is_dropped:
+        raise ValidationError(
+            f"上级目录（{entry.source.division.name}）已删减该事项，须先在上级目录中恢复。"
+        )
+    entry.is_dropped, entry.drop_reason, entry.updated_by = False, "", user
+    entry.save(update_fields=["is_dropped", "drop_reason", "updated_by", "updated_at"])
+    restored: list[CatalogEntry] = []
+    frontier = [entry.pk]
+    while frontier:
+        level = list(
+            CatalogEntry.objects.filter(
+                source_id__in=frontier, is_dropped=True,
+                drop_reason=CatalogEntry.DropReason.UPSTREAM,
+            )
+        )
+        CatalogEntry.objects.filter(pk__in=[e.pk for e in level]).update(
+            is_dropped=False, drop_reason=""
+        )
+        restored += level
+        frontier = [e.pk for e in level]
+    CatalogEvent.objects.bulk_create(
+        [_event(entry, CatalogEvent.Action.RESTORE, user, detail={"cascade": len(restored)})]
+        + [_event(e, CatalogEvent.Action.RESTORE, user) for e in restored]
+    )
+    return restored

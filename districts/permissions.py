@@ -1,0 +1,169 @@
+"""Who may do what, where: the one place that turns memberships into permissions and scope.
+
+A role held in a division covers that division and everything below it. Objects outside the
+scope are treated as if they did not exist (the admin answers 404 for them).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import BaseBackend
+from django.db.models import Q
+
+from .models import Division, Membership, Role, within_q
+
+REFERENCE_VIEW = {
+    "catalog.view_domain",
+    "catalog.view_firstlevelitem",
+    "catalog.view_secondlevelitem",
+    "catalog.view_channel",
+}
+REFERENCE_EDIT = {
+    f"catalog.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("domain", "firstlevelitem", "secondlevelitem", "channel")
+}
+
+# Model permissions each role grants wherever it is held.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.EDITOR: REFERENCE_VIEW
+    | {
+        "districts.view_division",
+        "catalog.view_catalogentry",
+        "catalog.change_catalogentry",
+        "catalog.view_catalogevent",
+    },
+    Role.REVIEWER: REFERENCE_VIEW
+    | {
+        "districts.view_division",
+        "catalog.view_catalogentry",
+        "catalog.view_catalogevent",
+    },
+    Role.ADMINISTRATOR: REFERENCE_VIEW
+    | {
+        "districts.view_division",
+        "districts.change_division",
+        "districts.add_division",
+        "districts.view_membership",
+        "districts.add_membership",
+        "districts.change_membership",
+        "districts.delete_membership",
+        "catalog.view_catalogentry",
+        "catalog.change_catalogentry",
+        "catalog.view_catalogevent",
+    },
+}
+
+# Extra permissions a role grants only where it is held above the township level: townships
+# may only subtract from their district's catalog (做减法), so they never add entries.
+ROLE_PERMISSIONS_ABOVE_TOWNSHIP: dict[str, set[str]] = {
+    Role.EDITOR: {"catalog.add_catalogentry"},
+    Role.REVIEWER: set(),
+    Role.ADMINISTRATOR: {"catalog.add_catalogentry"},
+}
+
+# The city office maintains the shared reference data (domains, items, channels).
+ROLE_PERMISSIONS_AT_CITY: dict[str, set[str]] = {
+    Role.EDITOR: REFERENCE_EDIT,
+    Role.REVIEWER: set(),
+    Role.ADMINISTRATOR: REFERENCE_EDIT,
+}
+
+
+def permissions_for(membership: Membership) -> set[str]:
+    """Return the model permissions that one membership grants."""
+    perms = set(ROLE_PERMISSIONS[membership.role])
+    if not membership.division.is_township:
+        perms |= ROLE_PERMISSIONS_ABOVE_TOWNSHIP[membership.role]
+    if membership.division.is_city:
+        perms |= ROLE_PERMISSIONS_AT_CITY[membership.role]
+    return perms
+
+
+def memberships_of(user) -> list[Membership]:
+    """Return the user's active memberships, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = list(Membership.objects.for_user(user))
+        user._memberships_cache = cached
+    return cached
+
+
+def sees_everything(user) -> bool:
+    """Return True for superusers, who stand above every division."""
+    return bool(getattr(user, "is_superuser", False) and user.is_active)
+
+
+def scope_q(user, prefix: str = "") -> Q:
+    """Return a Q that keeps rows whose division (reached through ``prefix``) is in scope.
+
+    ``prefix`` is the lookup path to a Division, e.g. ``"division__"``; empty for divisions.
+    """
+    if sees_everything(user):
+        return Q()
+    q = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+    for membership in memberships_of(user):
+        q |= within_q(membership.division, prefix=prefix)
+    return q
+
+
+def scope_q_for(user, perm: str, prefix: str = "") -> Q:
+    """Return a Q for the divisions where ``user`` holds ``perm``."""
+    if sees_everything(user):
+        return Q()
+    q = Q(**{f"{prefix}pk__in": []})
+    for membership in memberships_of(user):
+        if perm in permissions_for(membership):
+            q |= within_q(membership.division, prefix=prefix)
+    return q
+
+
+def visible_divisions(user):
+    """Return the divisions the user may see."""
+    return Division.objects.filter(scope_q(user))
+
+
+def division_of(obj) -> Division | None:
+    """Return the division that decides who may touch ``obj`` (None: not division-scoped)."""
+    if isinstance(obj, Division):
+        return obj
+    return getattr(obj, "scope_division", None)
+
+
+def has_division_perm(user, perm: str, division: Division) -> bool:
+    """Return True when one of the user's memberships covering ``division`` grants ``perm``."""
+    if sees_everything(user):
+        return True
+    return any(
+        division.is_within(m.division) and perm in permissions_for(m) for m in memberships_of(user)
+    )
+
+
+class DivisionRoleBackend(BaseBackend):
+    """Grant model and object permissions from the user's division memberships."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous:
+            return set()
+        memberships = memberships_of(user_obj)
+        if obj is None:
+            perms: set[str] = set()
+            for membership in memberships:
+                perms |= permissions_for(membership)
+            return perms
+        division = division_of(obj)
+        if division is None:
+            # Shared reference data (domains, items, channels): the model permission decides.
+            return self.get_all_permissions(user_obj)
+        perms = set()
+        for membership in memberships:
+            if division.is_within(membership.division):
+                perms |= permissions_for(membership)
+        return perms
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return perm in self.get_all_permissions(user_obj, obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))

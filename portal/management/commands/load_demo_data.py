@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.demo import build_reference_catalog
+from catalog.models import CatalogEntry, Domain
+from catalog.services import catalog_derive_tree
+from districts.models import Division, Role
+from districts.services import demo_user, membership_grant
+
+DEMO_PASSWORD = "demo-2026"
+# (username, full name, division code, role): one account for each role at each level.
+DEMO_ACCOUNTS = [
+    ("city_admin", "市政务公开办管理员", "430100", Role.ADMINISTRATOR),
+    ("city_reviewer", "市政务公开办审核员", "430100", Role.REVIEWER),
+    ("city_editor", "市政务公开办填报员", "430100", Role.EDITOR),
+    ("furong_admin", "芙蓉区管理员", "430102", Role.ADMINISTRATOR),
+    ("furong_reviewer", "芙蓉区审核员", "430102", Role.REVIEWER),
+    ("furong_editor", "芙蓉区填报员", "430102", Role.EDITOR),
+    ("wenyilu_admin", "文艺路街道管理员", "430102001", Role.ADMINISTRATOR),
+    ("wenyilu_reviewer", "文艺路街道审核员", "430102001", Role.REVIEWER),
+    ("wenyilu_editor", "文艺路街道填报员", "430102001", Role.EDITOR),
+]
+
+
+class Command(BaseCommand):
+    help = "加载演示数据：市级参考目录（真实目录行）、各区县和乡镇(街道)的派生目录、各角色演示账号。"
+
+    def handle(self, *args, **options):
+        call_command("load_reference_data", stdout=self.stdout)
+        city = Division.objects.root()
+        if city is None:
+            raise CommandError("没有市级区划，参考数据未加载。")
+        created = build_reference_catalog(city=city, path=settings.FIXTURES_DIR / "catalog_rows.csv")
+        derived = sum(r.created for r in catalog_derive_tree(root=city, user=None))
+        self.stdout.write(f"市级参考目录新增 {created} 项；派生目录新增 {derived} 项。")
+
+        divisions = {d.code: d for d in Division.objects.filter(code__in={a[2] for a in DEMO_ACCOUNTS})}
+        self.stdout.write("演示账号（仅供演示，密码均为 %s）：" % DEMO_PASSWORD)
+        for username, full_name, code, role in DEMO_ACCOUNTS:
+            user = demo_user(username=username, full_name=full_name, password=DEMO_PASSWORD)
+            membership_grant(user=user, division=divisions[code], role=role)
+            self.stdout.write(f"  {username:<18} {divisions[code].name} · {Role(role).label}")
+
+        self.stdout.write(
+            "统计：区划 %d（市 %d、区县 %d、乡镇街道 %d），领域 %d，目录事项 %d（演示数据）。"
+            % (
+                Division.objects.count(),
+                Division.objects.filter(level=Division.Level.CITY).count(),
+                Division.objects.counties().count(),
+                Division.objects.townships().count(),
+                Domain.objects.count(),
+                CatalogEntry.objects.filter(is_demo=True).count(),
+            )
+        )

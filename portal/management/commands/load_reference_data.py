@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from catalog.reference import channels_load, domains_load
+from districts.services import divisions_load
+
+
+class Command(BaseCommand):
+    help = "加载参考数据（长沙市行政区划、26个试点领域、公开渠道），可重复运行。"
+
+    def handle(self, *args, **options):
+        fixtures = settings.FIXTURES_DIR
+        for label, loader, name in (
+            ("行政区划", divisions_load, "divisions.csv"),
+            ("试点领域", domains_load, "domains.csv"),
+            ("公开渠道和载体", channels_load, "channels.csv"),
+        ):
+            report = loader(path=fixtures / name)
+            self.stdout.write(f"{label}：{report}")
