@@ -77,12 +77,19 @@ def build_reference_catalog(*, city: Division, path: Path, user=None) -> int:
         item, _ = SecondLevelItem.objects.get_or_create(
             first_level=first,
             name=second_name,
-            defaults={"display_order": SecondLevelItem.objects.filter(first_level=first).count() + 1},
+            defaults={
+                "display_order": SecondLevelItem.objects.filter(first_level=first).count() + 1
+            },
         )
         if CatalogEntry.objects.filter(division=city, item=item).exists():
             continue
         channels = parse_channels(row["channels_selected"], known) or [known["政府网站"]]
-        marks = [row["audience_all"], row["audience_specific"], row["mode_active"], row["mode_on_request"]]
+        marks = [
+            row["audience_all"],
+            row["audience_specific"],
+            row["mode_active"],
+            row["mode_on_request"],
+        ]
         has_marks = any(m.strip() for m in marks)
         is_service = any(hint in second_name for hint in SERVICE_HINTS)
         entry = CatalogEntry.objects.create(
@@ -101,7 +108,9 @@ def build_reference_catalog(*, city: Division, path: Path, user=None) -> int:
                 for level in row["level_headers"].split("|")
                 if level.strip()
             ],
-            item_type=CatalogEntry.ItemType.SERVICE if is_service else CatalogEntry.ItemType.NON_SERVICE,
+            item_type=CatalogEntry.ItemType.SERVICE
+            if is_service
+            else CatalogEntry.ItemType.NON_SERVICE,
             service_name=second_name if is_service else "",
             content_title=f"{second_name}信息" if not second_name.endswith("信息") else second_name,
             remarks=f"演示数据：取自{row['publisher']}公开的目录（{row['source_url']}）。",
@@ -112,7 +121,9 @@ def build_reference_catalog(*, city: Division, path: Path, user=None) -> int:
         created += 1
     if created:
         CatalogEvent.objects.create(
-            division=city, action=CatalogEvent.Action.CREATE, user=user,
+            division=city,
+            action=CatalogEvent.Action.CREATE,
+            user=user,
             detail={"demo": True, "created": created},
         )
     return created

@@ -69,7 +69,11 @@ class SecondLevelItem(models.Model):
     class Meta:
         verbose_name = _("二级事项")
         verbose_name_plural = _("二级事项")
-        ordering = ["first_level__domain__display_order", "first_level__display_order", "display_order"]
+        ordering = [
+            "first_level__domain__display_order",
+            "first_level__display_order",
+            "display_order",
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["first_level", "name"], name="second_level_unique_name"
@@ -172,7 +176,9 @@ class CatalogEntryQuerySet(models.QuerySet):
         )
 
     def counts_by_division(self) -> dict[int, int]:
-        return dict(self.values_list("division").annotate(n=Count("id")).values_list("division", "n"))
+        return dict(
+            self.values_list("division").annotate(n=Count("id")).values_list("division", "n")
+        )
 
 
 class CatalogEntry(models.Model):
@@ -299,10 +305,18 @@ class CatalogEntry(models.Model):
         return self.source_id is not None
 
     def audience_labels(self) -> list[str]:
-        return [label for flag, label in ((self.audience_all, "全社会"), (self.audience_specific, "特定群体")) if flag]
+        return [
+            label
+            for flag, label in ((self.audience_all, "全社会"), (self.audience_specific, "特定群体"))
+            if flag
+        ]
 
     def mode_labels(self) -> list[str]:
-        return [label for flag, label in ((self.mode_active, "主动"), (self.mode_on_request, "依申请")) if flag]
+        return [
+            label
+            for flag, label in ((self.mode_active, "主动"), (self.mode_on_request, "依申请"))
+            if flag
+        ]
 
 
 class CatalogEvent(models.Model):

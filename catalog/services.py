@@ -171,8 +171,13 @@ def _propagate(source_ids: list[int], element: str, value: Any, user) -> None:
                     child.upstream_changed = [*child.upstream_changed, element]
                     movers.append(child)
                     events.append(
-                        _event(child, CatalogEvent.Action.UPSTREAM_MOVED, user, element=element,
-                               new_value=shown)
+                        _event(
+                            child,
+                            CatalogEvent.Action.UPSTREAM_MOVED,
+                            user,
+                            element=element,
+                            new_value=shown,
+                        )
                     )
             elif get_value(child, element) != value:
                 old = get_value(child, element)
@@ -180,8 +185,14 @@ def _propagate(source_ids: list[int], element: str, value: Any, user) -> None:
                     _set_columns(child, element, value)
                 followers.append(child)
                 events.append(
-                    _event(child, CatalogEvent.Action.FOLLOW, user, element=element,
-                           old_value=display_value(element, old), new_value=shown)
+                    _event(
+                        child,
+                        CatalogEvent.Action.FOLLOW,
+                        user,
+                        element=element,
+                        old_value=display_value(element, old),
+                        new_value=shown,
+                    )
                 )
         if movers:
             CatalogEntry.objects.bulk_update(movers, ["upstream_changed"], batch_size=500)
@@ -222,7 +233,10 @@ def entry_create(
     entry.save()
     entry.channels.set(channels)
     CatalogEvent.objects.create(
-        division=division, entry=entry, action=CatalogEvent.Action.CREATE, user=user,
+        division=division,
+        entry=entry,
+        action=CatalogEvent.Action.CREATE,
+        user=user,
         new_value={"item": item.name},
     )
     return entry
@@ -257,7 +271,11 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
             audience_specific=s.audience_specific,
             mode_active=s.mode_active,
             mode_on_request=s.mode_on_request,
-            **{name: getattr(s, name) for name in ELEMENT_COLUMNS if len(ELEMENT_COLUMNS[name]) == 1},
+            **{
+                name: getattr(s, name)
+                for name in ELEMENT_COLUMNS
+                if len(ELEMENT_COLUMNS[name]) == 1
+            },
         )
         for s in todo
     ]
@@ -271,7 +289,9 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
         batch_size=5000,
     )
     CatalogEvent.objects.create(
-        division=division, action=CatalogEvent.Action.DERIVE, user=user,
+        division=division,
+        action=CatalogEvent.Action.DERIVE,
+        user=user,
         detail={"from": parent.code, "created": len(copies)},
     )
     return DeriveResult(division=division, created=len(copies))
@@ -320,8 +340,14 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
     entry.save(update_fields=[*fields, "overridden", "upstream_changed"])
     CatalogEvent.objects.bulk_create(
         [
-            _event(entry, CatalogEvent.Action.PERSONALISE, user, element=element,
-                   old_value=display_value(element, old), new_value=display_value(element, new))
+            _event(
+                entry,
+                CatalogEvent.Action.PERSONALISE,
+                user,
+                element=element,
+                old_value=display_value(element, old),
+                new_value=display_value(element, new),
+            )
             for element, (old, new) in changed.items()
         ]
     )
@@ -337,7 +363,7 @@ def entry_personalise(*, entry: CatalogEntry, element: str, value: Any, user) ->
 
 @transaction.atomic
 def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
-    """Take the source's value for ``element`` again, follow it from now on, and return the entry."""
+    """Take the source's value for ``element`` again and follow it from now on; return the entry."""
     entry = _lock(entry)
     if entry.source is None:
         raise ValidationError("该事项没有上级来源。")
@@ -353,8 +379,12 @@ def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> Catalog
     entry.updated_by = user
     entry.save(update_fields=fields)
     _event(
-        entry, CatalogEvent.Action.ACCEPT_UPSTREAM, user, element=element,
-        old_value=display_value(element, old), new_value=display_value(element, value),
+        entry,
+        CatalogEvent.Action.ACCEPT_UPSTREAM,
+        user,
+        element=element,
+        old_value=display_value(element, old),
+        new_value=display_value(element, value),
     ).save()
     if old != value:
         _propagate([entry.pk], element, value, user)
@@ -374,7 +404,9 @@ def entry_keep_own(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
     return entry
 
 
-def _descendants(entry_ids: Iterable[int], *, dropped: bool | None = None) -> list[list[CatalogEntry]]:
+def _descendants(
+    entry_ids: Iterable[int], *, dropped: bool | None = None
+) -> list[list[CatalogEntry]]:
     """Return the entries derived from ``entry_ids``, level by level, nearest level first."""
     levels: list[list[CatalogEntry]] = []
     frontier = list(entry_ids)
@@ -446,7 +478,8 @@ def entry_restore(*, entry: CatalogEntry, user) -> list[CatalogEntry]:
     while frontier:
         level = list(
             CatalogEntry.objects.filter(
-                source_id__in=frontier, is_dropped=True,
+                source_id__in=frontier,
+                is_dropped=True,
                 drop_reason=CatalogEntry.DropReason.UPSTREAM,
             )
         )

@@ -77,7 +77,11 @@ class Division(MPTTModel):
         _("区划代码"),
         max_length=12,
         unique=True,
-        validators=[RegexValidator(r"^\d{6}(\d{3})?$", _("区划代码应为6位(区县及以上)或9位(乡镇街道)数字。"))],
+        validators=[
+            RegexValidator(
+                r"^\d{6}(\d{3})?$", _("区划代码应为6位(区县及以上)或9位(乡镇街道)数字。")
+            )
+        ],
         help_text=_("GB/T 2260 六位代码；乡镇(街道)为九位。"),
     )
     name = models.CharField(_("名称"), max_length=50)
@@ -126,9 +130,7 @@ class Division(MPTTModel):
     # Tree questions. Callers use these, never mptt's API directly.
     def is_within(self, other: Division) -> bool:
         """Return True when this division is ``other`` or lies below it."""
-        return (
-            self.tree_id == other.tree_id and other.lft <= self.lft and self.rght <= other.rght
-        )
+        return self.tree_id == other.tree_id and other.lft <= self.lft and self.rght <= other.rght
 
     def ancestors(self, include_self: bool = False) -> DivisionQuerySet:
         """Return the divisions above this one, city first."""

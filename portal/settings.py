@@ -179,3 +179,7 @@ LOGGING = {
 
 # Reference data shipped with the project (copied from the shared reference, with sources).
 FIXTURES_DIR = BASE_DIR / "fixtures"
+# Exports open in spreadsheet programs: neutralise cells that would run as formulas.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Export is allowed to whoever may view the rows (and only the rows in their scope).
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

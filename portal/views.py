@@ -39,9 +39,7 @@ def division(request, slug):
 
 
 def entry(request, pk):
-    entry = get_object_or_404(
-        CatalogEntry.objects.active().with_elements(), pk=pk
-    )
+    entry = get_object_or_404(CatalogEntry.objects.active().with_elements(), pk=pk)
     return render(request, "portal/entry_detail.html", {"entry": entry})
 
 

@@ -6,154 +6,397 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('districts', '0001_initial'),
+        ("districts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='渠道名称')),
-                ('display_order', models.PositiveIntegerField(default=0, verbose_name='显示顺序')),
-                ('is_standard', models.BooleanField(default=False, verbose_name='标准渠道')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="渠道名称")),
+                ("display_order", models.PositiveIntegerField(default=0, verbose_name="显示顺序")),
+                ("is_standard", models.BooleanField(default=False, verbose_name="标准渠道")),
             ],
             options={
-                'verbose_name': '公开渠道和载体',
-                'verbose_name_plural': '公开渠道和载体',
-                'ordering': ['display_order', 'name'],
+                "verbose_name": "公开渠道和载体",
+                "verbose_name_plural": "公开渠道和载体",
+                "ordering": ["display_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='领域名称')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='网址标识')),
-                ('display_order', models.PositiveIntegerField(default=0, verbose_name='显示顺序')),
-                ('issuing_department', models.CharField(blank=True, max_length=100, verbose_name='标准指引印发部门')),
-                ('doc_no', models.CharField(blank=True, max_length=100, verbose_name='文号')),
-                ('issue_date', models.CharField(blank=True, max_length=40, verbose_name='印发日期')),
-                ('source', models.TextField(blank=True, verbose_name='来源')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="领域名称")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="网址标识")),
+                ("display_order", models.PositiveIntegerField(default=0, verbose_name="显示顺序")),
+                (
+                    "issuing_department",
+                    models.CharField(blank=True, max_length=100, verbose_name="标准指引印发部门"),
+                ),
+                ("doc_no", models.CharField(blank=True, max_length=100, verbose_name="文号")),
+                (
+                    "issue_date",
+                    models.CharField(blank=True, max_length=40, verbose_name="印发日期"),
+                ),
+                ("source", models.TextField(blank=True, verbose_name="来源")),
             ],
             options={
-                'verbose_name': '领域',
-                'verbose_name_plural': '领域',
-                'ordering': ['display_order', 'name'],
+                "verbose_name": "领域",
+                "verbose_name_plural": "领域",
+                "ordering": ["display_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CatalogEntry',
+            name="CatalogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content', models.TextField(blank=True, verbose_name='公开内容(要素)')),
-                ('basis', models.TextField(blank=True, verbose_name='公开依据')),
-                ('time_limit', models.CharField(blank=True, max_length=200, verbose_name='公开时限')),
-                ('subject', models.CharField(blank=True, max_length=500, verbose_name='公开主体')),
-                ('audience_all', models.BooleanField(default=True, verbose_name='公开对象：全社会')),
-                ('audience_specific', models.BooleanField(default=False, verbose_name='公开对象：特定群体')),
-                ('mode_active', models.BooleanField(default=True, verbose_name='公开方式：主动')),
-                ('mode_on_request', models.BooleanField(default=False, verbose_name='公开方式：依申请')),
-                ('levels', models.JSONField(blank=True, default=list, help_text='各公开层级及其渠道，如 [{"level": "县级", "channels": ["政府网站"]}]。', verbose_name='公开层级')),
-                ('item_type', models.CharField(choices=[('service', '政务服务事项'), ('non_service', '非政务服务事项')], default='non_service', max_length=20, verbose_name='事项类型')),
-                ('service_name', models.CharField(blank=True, max_length=300, verbose_name='对应本级政务服务事项名称')),
-                ('content_title', models.CharField(blank=True, max_length=300, verbose_name='公开内容标题')),
-                ('upload_form', models.CharField(blank=True, max_length=200, verbose_name='公开内容上传形式')),
-                ('remarks', models.TextField(blank=True, verbose_name='备注')),
-                ('extra', models.JSONField(blank=True, default=dict, verbose_name='其他列')),
-                ('overridden', models.JSONField(blank=True, default=list, help_text='本级改动过、不再跟随上级的要素。', verbose_name='个性要素')),
-                ('upstream_changed', models.JSONField(blank=True, default=list, help_text='本级已改动、而上级随后又调整了的要素，待本级决定是否采用。', verbose_name='上级已调整的要素')),
-                ('is_dropped', models.BooleanField(default=False, verbose_name='已删减')),
-                ('drop_reason', models.CharField(blank=True, choices=[('own', '本级删减'), ('upstream', '上级删减')], max_length=20, verbose_name='删减原因')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='演示数据')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='catalog_entries', to='districts.division', verbose_name='区划')),
-                ('source', models.ForeignKey(blank=True, help_text='上级目录中的同一事项；市级参考目录和本级新增事项没有来源。', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='derived', to='catalog.catalogentry', verbose_name='来源事项')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='最后修改人')),
-                ('channels', models.ManyToManyField(blank=True, related_name='entries', to='catalog.channel', verbose_name='公开渠道和载体')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("content", models.TextField(blank=True, verbose_name="公开内容(要素)")),
+                ("basis", models.TextField(blank=True, verbose_name="公开依据")),
+                (
+                    "time_limit",
+                    models.CharField(blank=True, max_length=200, verbose_name="公开时限"),
+                ),
+                ("subject", models.CharField(blank=True, max_length=500, verbose_name="公开主体")),
+                (
+                    "audience_all",
+                    models.BooleanField(default=True, verbose_name="公开对象：全社会"),
+                ),
+                (
+                    "audience_specific",
+                    models.BooleanField(default=False, verbose_name="公开对象：特定群体"),
+                ),
+                ("mode_active", models.BooleanField(default=True, verbose_name="公开方式：主动")),
+                (
+                    "mode_on_request",
+                    models.BooleanField(default=False, verbose_name="公开方式：依申请"),
+                ),
+                (
+                    "levels",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='各公开层级及其渠道，如 [{"level": "县级", "channels": ["政府网站"]}]。',
+                        verbose_name="公开层级",
+                    ),
+                ),
+                (
+                    "item_type",
+                    models.CharField(
+                        choices=[("service", "政务服务事项"), ("non_service", "非政务服务事项")],
+                        default="non_service",
+                        max_length=20,
+                        verbose_name="事项类型",
+                    ),
+                ),
+                (
+                    "service_name",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="对应本级政务服务事项名称"
+                    ),
+                ),
+                (
+                    "content_title",
+                    models.CharField(blank=True, max_length=300, verbose_name="公开内容标题"),
+                ),
+                (
+                    "upload_form",
+                    models.CharField(blank=True, max_length=200, verbose_name="公开内容上传形式"),
+                ),
+                ("remarks", models.TextField(blank=True, verbose_name="备注")),
+                ("extra", models.JSONField(blank=True, default=dict, verbose_name="其他列")),
+                (
+                    "overridden",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="本级改动过、不再跟随上级的要素。",
+                        verbose_name="个性要素",
+                    ),
+                ),
+                (
+                    "upstream_changed",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="本级已改动、而上级随后又调整了的要素，待本级决定是否采用。",
+                        verbose_name="上级已调整的要素",
+                    ),
+                ),
+                ("is_dropped", models.BooleanField(default=False, verbose_name="已删减")),
+                (
+                    "drop_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[("own", "本级删减"), ("upstream", "上级删减")],
+                        max_length=20,
+                        verbose_name="删减原因",
+                    ),
+                ),
+                ("is_demo", models.BooleanField(default=False, verbose_name="演示数据")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="catalog_entries",
+                        to="districts.division",
+                        verbose_name="区划",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="上级目录中的同一事项；市级参考目录和本级新增事项没有来源。",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="derived",
+                        to="catalog.catalogentry",
+                        verbose_name="来源事项",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="最后修改人",
+                    ),
+                ),
+                (
+                    "channels",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="entries",
+                        to="catalog.channel",
+                        verbose_name="公开渠道和载体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目录事项',
-                'verbose_name_plural': '目录事项',
+                "verbose_name": "目录事项",
+                "verbose_name_plural": "目录事项",
             },
         ),
         migrations.CreateModel(
-            name='CatalogEvent',
+            name="CatalogEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('create', '新增事项'), ('derive', '生成下级目录'), ('personalise', '调整要素'), ('follow', '随上级更新'), ('upstream_moved', '上级已调整'), ('accept_upstream', '采用上级要素'), ('keep_own', '保留本级要素'), ('drop', '删减事项'), ('restore', '恢复事项')], max_length=20, verbose_name='操作')),
-                ('element', models.CharField(blank=True, choices=[('content', '公开内容(要素)'), ('basis', '公开依据'), ('time_limit', '公开时限'), ('subject', '公开主体'), ('channels', '公开渠道和载体'), ('audience', '公开对象'), ('mode', '公开方式'), ('levels', '公开层级'), ('item_type', '事项类型'), ('service_name', '对应本级政务服务事项名称'), ('content_title', '公开内容标题'), ('upload_form', '公开内容上传形式'), ('remarks', '备注')], max_length=20, verbose_name='要素')),
-                ('old_value', models.JSONField(blank=True, null=True, verbose_name='原值')),
-                ('new_value', models.JSONField(blank=True, null=True, verbose_name='新值')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='districts.division', verbose_name='区划')),
-                ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='catalog.catalogentry', verbose_name='目录事项')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "新增事项"),
+                            ("derive", "生成下级目录"),
+                            ("personalise", "调整要素"),
+                            ("follow", "随上级更新"),
+                            ("upstream_moved", "上级已调整"),
+                            ("accept_upstream", "采用上级要素"),
+                            ("keep_own", "保留本级要素"),
+                            ("drop", "删减事项"),
+                            ("restore", "恢复事项"),
+                        ],
+                        max_length=20,
+                        verbose_name="操作",
+                    ),
+                ),
+                (
+                    "element",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("content", "公开内容(要素)"),
+                            ("basis", "公开依据"),
+                            ("time_limit", "公开时限"),
+                            ("subject", "公开主体"),
+                            ("channels", "公开渠道和载体"),
+                            ("audience", "公开对象"),
+                            ("mode", "公开方式"),
+                            ("levels", "公开层级"),
+                            ("item_type", "事项类型"),
+                            ("service_name", "对应本级政务服务事项名称"),
+                            ("content_title", "公开内容标题"),
+                            ("upload_form", "公开内容上传形式"),
+                            ("remarks", "备注"),
+                        ],
+                        max_length=20,
+                        verbose_name="要素",
+                    ),
+                ),
+                ("old_value", models.JSONField(blank=True, null=True, verbose_name="原值")),
+                ("new_value", models.JSONField(blank=True, null=True, verbose_name="新值")),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="说明")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间"),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="districts.division",
+                        verbose_name="区划",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="catalog.catalogentry",
+                        verbose_name="目录事项",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目录操作记录',
-                'verbose_name_plural': '目录操作记录',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "目录操作记录",
+                "verbose_name_plural": "目录操作记录",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FirstLevelItem',
+            name="FirstLevelItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='一级事项')),
-                ('display_order', models.PositiveIntegerField(default=0, verbose_name='显示顺序')),
-                ('domain', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='first_level_items', to='catalog.domain', verbose_name='领域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="一级事项")),
+                ("display_order", models.PositiveIntegerField(default=0, verbose_name="显示顺序")),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="first_level_items",
+                        to="catalog.domain",
+                        verbose_name="领域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '一级事项',
-                'verbose_name_plural': '一级事项',
-                'ordering': ['domain__display_order', 'display_order', 'name'],
+                "verbose_name": "一级事项",
+                "verbose_name_plural": "一级事项",
+                "ordering": ["domain__display_order", "display_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='SecondLevelItem',
+            name="SecondLevelItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='二级事项')),
-                ('display_order', models.PositiveIntegerField(default=0, verbose_name='显示顺序')),
-                ('first_level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='second_level_items', to='catalog.firstlevelitem', verbose_name='一级事项')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="二级事项")),
+                ("display_order", models.PositiveIntegerField(default=0, verbose_name="显示顺序")),
+                (
+                    "first_level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="second_level_items",
+                        to="catalog.firstlevelitem",
+                        verbose_name="一级事项",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '二级事项',
-                'verbose_name_plural': '二级事项',
-                'ordering': ['first_level__domain__display_order', 'first_level__display_order', 'display_order'],
+                "verbose_name": "二级事项",
+                "verbose_name_plural": "二级事项",
+                "ordering": [
+                    "first_level__domain__display_order",
+                    "first_level__display_order",
+                    "display_order",
+                ],
             },
         ),
         migrations.AddField(
-            model_name='catalogentry',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='catalog.secondlevelitem', verbose_name='二级事项'),
+            model_name="catalogentry",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="entries",
+                to="catalog.secondlevelitem",
+                verbose_name="二级事项",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='firstlevelitem',
-            constraint=models.UniqueConstraint(fields=('domain', 'name'), name='first_level_unique_name'),
+            model_name="firstlevelitem",
+            constraint=models.UniqueConstraint(
+                fields=("domain", "name"), name="first_level_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='secondlevelitem',
-            constraint=models.UniqueConstraint(fields=('first_level', 'name'), name='second_level_unique_name'),
+            model_name="secondlevelitem",
+            constraint=models.UniqueConstraint(
+                fields=("first_level", "name"), name="second_level_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='catalogentry',
-            index=models.Index(fields=['division', 'is_dropped'], name='entry_division_active'),
+            model_name="catalogentry",
+            index=models.Index(fields=["division", "is_dropped"], name="entry_division_active"),
         ),
         migrations.AddConstraint(
-            model_name='catalogentry',
-            constraint=models.UniqueConstraint(fields=('division', 'item'), name='entry_unique_item'),
+            model_name="catalogentry",
+            constraint=models.UniqueConstraint(
+                fields=("division", "item"), name="entry_unique_item"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='catalogentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('drop_reason__in', ['own', 'upstream']), ('is_dropped', True)), models.Q(('drop_reason', ''), ('is_dropped', False)), _connector='OR'), name='entry_drop_reason'),
+            model_name="catalogentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("drop_reason__in", ["own", "upstream"]), ("is_dropped", True)),
+                    models.Q(("drop_reason", ""), ("is_dropped", False)),
+                    _connector="OR",
+                ),
+                name="entry_drop_reason",
+            ),
         ),
     ]

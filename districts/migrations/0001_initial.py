@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,52 +16,158 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='GB/T 2260 六位代码；乡镇(街道)为九位。', max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^\\d{6}(\\d{3})?$', '区划代码应为6位(区县及以上)或9位(乡镇街道)数字。')], verbose_name='区划代码')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('level', models.CharField(choices=[('city', '市'), ('county', '区县(市)'), ('township', '乡镇(街道)')], max_length=10, verbose_name='层级')),
-                ('kind', models.CharField(choices=[('地级市', '地级市'), ('区', '区'), ('县', '县'), ('县级市', '县级市'), ('街道', '街道'), ('镇', '镇'), ('乡', '乡')], max_length=10, verbose_name='类型')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='网址标识')),
-                ('display_order', models.PositiveIntegerField(default=0, verbose_name='显示顺序')),
-                ('nbs_code', models.CharField(blank=True, max_length=12, verbose_name='统计用区划代码')),
-                ('lft', models.PositiveIntegerField(editable=False)),
-                ('rght', models.PositiveIntegerField(editable=False)),
-                ('tree_id', models.PositiveIntegerField(db_index=True, editable=False)),
-                ('depth', models.PositiveIntegerField(editable=False)),
-                ('parent', mptt.fields.TreeForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='districts.division', verbose_name='上级区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="GB/T 2260 六位代码；乡镇(街道)为九位。",
+                        max_length=12,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{6}(\\d{3})?$",
+                                "区划代码应为6位(区县及以上)或9位(乡镇街道)数字。",
+                            )
+                        ],
+                        verbose_name="区划代码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("city", "市"),
+                            ("county", "区县(市)"),
+                            ("township", "乡镇(街道)"),
+                        ],
+                        max_length=10,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("地级市", "地级市"),
+                            ("区", "区"),
+                            ("县", "县"),
+                            ("县级市", "县级市"),
+                            ("街道", "街道"),
+                            ("镇", "镇"),
+                            ("乡", "乡"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="网址标识")),
+                ("display_order", models.PositiveIntegerField(default=0, verbose_name="显示顺序")),
+                (
+                    "nbs_code",
+                    models.CharField(blank=True, max_length=12, verbose_name="统计用区划代码"),
+                ),
+                ("lft", models.PositiveIntegerField(editable=False)),
+                ("rght", models.PositiveIntegerField(editable=False)),
+                ("tree_id", models.PositiveIntegerField(db_index=True, editable=False)),
+                ("depth", models.PositiveIntegerField(editable=False)),
+                (
+                    "parent",
+                    mptt.fields.TreeForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="districts.division",
+                        verbose_name="上级区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('editor', '填报'), ('reviewer', '审核'), ('administrator', '管理')], max_length=20, verbose_name='角色')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有效')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='districts.division', verbose_name='所属区划')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("editor", "填报"),
+                            ("reviewer", "审核"),
+                            ("administrator", "管理"),
+                        ],
+                        max_length=20,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="有效")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="districts.division",
+                        verbose_name="所属区划",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员角色',
-                'verbose_name_plural': '人员角色',
+                "verbose_name": "人员角色",
+                "verbose_name_plural": "人员角色",
             },
         ),
         migrations.AddConstraint(
-            model_name='division',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('level', 'township'), _negated=True), ('kind__in', ['街道', '镇', '乡']), _connector='OR'), name='division_township_kind'),
+            model_name="division",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("level", "township"), _negated=True),
+                    ("kind__in", ["街道", "镇", "乡"]),
+                    _connector="OR",
+                ),
+                name="division_township_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='division',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('level', 'county'), _negated=True), ('kind__in', ['区', '县', '县级市']), _connector='OR'), name='division_county_kind'),
+            model_name="division",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("level", "county"), _negated=True),
+                    ("kind__in", ["区", "县", "县级市"]),
+                    _connector="OR",
+                ),
+                name="division_county_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'division', 'role'), name='membership_unique_role'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "division", "role"), name="membership_unique_role"
+            ),
         ),
     ]

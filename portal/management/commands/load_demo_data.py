@@ -24,32 +24,35 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "加载演示数据：市级参考目录（真实目录行）、各区县和乡镇(街道)的派生目录、各角色演示账号。"
+    help = (
+        "加载演示数据：市级参考目录（真实目录行）、各区县和乡镇(街道)的派生目录、各角色演示账号。"
+    )
 
     def handle(self, *args, **options):
         call_command("load_reference_data", stdout=self.stdout)
         city = Division.objects.root()
         if city is None:
             raise CommandError("没有市级区划，参考数据未加载。")
-        created = build_reference_catalog(city=city, path=settings.FIXTURES_DIR / "catalog_rows.csv")
+        created = build_reference_catalog(
+            city=city, path=settings.FIXTURES_DIR / "catalog_rows.csv"
+        )
         derived = sum(r.created for r in catalog_derive_tree(root=city, user=None))
         self.stdout.write(f"市级参考目录新增 {created} 项；派生目录新增 {derived} 项。")
 
-        divisions = {d.code: d for d in Division.objects.filter(code__in={a[2] for a in DEMO_ACCOUNTS})}
-        self.stdout.write("演示账号（仅供演示，密码均为 %s）：" % DEMO_PASSWORD)
+        divisions = {
+            d.code: d for d in Division.objects.filter(code__in={a[2] for a in DEMO_ACCOUNTS})
+        }
+        self.stdout.write(f"演示账号（仅供演示，密码均为 {DEMO_PASSWORD}）：")
         for username, full_name, code, role in DEMO_ACCOUNTS:
             user = demo_user(username=username, full_name=full_name, password=DEMO_PASSWORD)
             membership_grant(user=user, division=divisions[code], role=role)
             self.stdout.write(f"  {username:<18} {divisions[code].name} · {Role(role).label}")
 
         self.stdout.write(
-            "统计：区划 %d（市 %d、区县 %d、乡镇街道 %d），领域 %d，目录事项 %d（演示数据）。"
-            % (
-                Division.objects.count(),
-                Division.objects.filter(level=Division.Level.CITY).count(),
-                Division.objects.counties().count(),
-                Division.objects.townships().count(),
-                Domain.objects.count(),
-                CatalogEntry.objects.filter(is_demo=True).count(),
-            )
+            f"统计：区划 {Division.objects.count()}"
+            f"（市 {Division.objects.filter(level=Division.Level.CITY).count()}、"
+            f"区县 {Division.objects.counties().count()}、"
+            f"乡镇街道 {Division.objects.townships().count()}），"
+            f"领域 {Domain.objects.count()}，"
+            f"目录事项 {CatalogEntry.objects.filter(is_demo=True).count()}（演示数据）。"
         )

@@ -1,0 +1,532 @@
+"""Staff admin for the catalog, scoped by division; every write goes through catalog.services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+
+from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
+from districts.models import Division, within_q
+from districts.permissions import scope_q, scope_q_for
+
+from . import services
+from .forms import CatalogEntryForm
+from .models import (
+    CatalogEntry,
+    CatalogEvent,
+    Channel,
+    Domain,
+    Element,
+    FirstLevelItem,
+    SecondLevelItem,
+)
+from .resources import CatalogEntryResource
+
+
+class ReferenceAdmin(admin.ModelAdmin):
+    """Shared reference data: everyone may look, the city office maintains it, nobody deletes."""
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Domain)
+class DomainAdmin(ReferenceAdmin):
+    list_display = ("display_order", "name", "issuing_department", "doc_no", "item_count")
+    list_display_links = ("name",)
+    search_fields = ("name", "issuing_department")
+    prepopulated_fields = {}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_items=Count("first_level_items__second_level_items", distinct=True))
+        )
+
+    @admin.display(description=_("二级事项数"), ordering="n_items")
+    def item_count(self, obj):
+        return obj.n_items
+
+
+@admin.register(FirstLevelItem)
+class FirstLevelItemAdmin(ReferenceAdmin):
+    list_display = ("name", "domain", "display_order")
+    list_filter = ("domain",)
+    search_fields = ("name", "domain__name")
+    list_select_related = ("domain",)
+
+
+@admin.register(SecondLevelItem)
+class SecondLevelItemAdmin(ReferenceAdmin):
+    list_display = ("name", "first_level_name", "domain_name", "display_order")
+    list_filter = ("first_level__domain",)
+    search_fields = ("name", "first_level__name", "first_level__domain__name")
+    list_select_related = ("first_level__domain",)
+    autocomplete_fields = ("first_level",)
+
+    @admin.display(description=_("一级事项"), ordering="first_level__name")
+    def first_level_name(self, obj):
+        return obj.first_level.name
+
+    @admin.display(description=_("领域"), ordering="first_level__domain__display_order")
+    def domain_name(self, obj):
+        return obj.first_level.domain.name
+
+
+@admin.register(Channel)
+class ChannelAdmin(ReferenceAdmin):
+    list_display = ("display_order", "name", "is_standard")
+    list_display_links = ("name",)
+    list_filter = ("is_standard",)
+    search_fields = ("name",)
+
+
+class EntryDivisionFilter(ScopedDivisionFilter):
+    pass
+
+
+class DerivationStateFilter(admin.SimpleListFilter):
+    title = _("派生状态")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("upstream", _("上级已调整，待处理")),
+            ("personalised", _("有个性要素")),
+            ("following", _("完全跟随上级")),
+            ("own", _("本级新增/参考目录")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "upstream":
+            return queryset.needing_attention()
+        if value == "personalised":
+            return queryset.filter(source__isnull=False).exclude(overridden=[])
+        if value == "following":
+            return queryset.filter(source__isnull=False, overridden=[])
+        if value == "own":
+            return queryset.filter(source__isnull=True)
+        return queryset
+
+
+@admin.register(CatalogEntry)
+class CatalogEntryAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    form = CatalogEntryForm
+    resource_classes = [CatalogEntryResource]
+    list_display = (
+        "item_name",
+        "first_level_name",
+        "domain_name",
+        "division",
+        "item_type",
+        "state",
+        "demo_label",
+    )
+    list_filter = (
+        EntryDivisionFilter,
+        ("item__first_level__domain", admin.RelatedOnlyFieldListFilter),
+        "division__level",
+        DerivationStateFilter,
+        "is_dropped",
+        "item_type",
+    )
+    search_fields = ("item__name", "item__first_level__name", "division__name", "content")
+    list_select_related = ("item__first_level__domain", "division")
+    autocomplete_fields = ("division", "item")
+    actions = ["drop_selected", "restore_selected"]
+    list_per_page = 50
+    change_form_template = "admin/catalog/catalogentry/change_form.html"
+    change_list_template = "admin/catalog/catalogentry/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("division", "item")}),
+        (
+            _("公开要素"),
+            {
+                "fields": (
+                    "content",
+                    "content_title",
+                    "upload_form",
+                    "basis",
+                    "time_limit",
+                    "subject",
+                    "channels",
+                    ("audience_all", "audience_specific"),
+                    ("mode_active", "mode_on_request"),
+                    "levels",
+                    "item_type",
+                    "service_name",
+                    "remarks",
+                )
+            },
+        ),
+    )
+
+    # -- list columns ---------------------------------------------------------------------
+    @admin.display(description=_("二级事项"), ordering="item__name")
+    def item_name(self, obj):
+        return obj.item.name
+
+    @admin.display(description=_("一级事项"), ordering="item__first_level__name")
+    def first_level_name(self, obj):
+        return obj.item.first_level.name
+
+    @admin.display(description=_("领域"), ordering="item__first_level__domain__display_order")
+    def domain_name(self, obj):
+        return obj.item.first_level.domain.name
+
+    @admin.display(description=_("状态"))
+    def state(self, obj):
+        if obj.is_dropped:
+            return format_html(
+                '<span class="badge badge-muted">{}</span>', obj.get_drop_reason_display()
+            )
+        badges = []
+        if obj.upstream_changed:
+            badges.append(
+                format_html(
+                    '<span class="badge badge-warn">上级已调整 {}</span>', len(obj.upstream_changed)
+                )
+            )
+        if obj.overridden:
+            badges.append(
+                format_html('<span class="badge">个性要素 {}</span>', len(obj.overridden))
+            )
+        if not badges:
+            badges.append(
+                format_html(
+                    '<span class="badge badge-ok">{}</span>',
+                    "跟随上级" if obj.source_id else "本级",
+                )
+            )
+        return format_html(" ".join(["{}"] * len(badges)), *badges)
+
+    @admin.display(description=_("数据"))
+    def demo_label(self, obj):
+        return "演示数据" if obj.is_demo else ""
+
+    # -- scope and permissions ------------------------------------------------------------
+    def has_delete_permission(self, request, obj=None):
+        # Entries are dropped (删减) and restored, never deleted: history and sources point at them.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("division", "item") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                services.entry_update(entry=obj, changes=form.element_changes(), user=request.user)
+            else:
+                created = services.entry_create(
+                    division=form.cleaned_data["division"],
+                    item=form.cleaned_data["item"],
+                    values=form.element_values(),
+                    user=request.user,
+                )
+                obj.pk = created.pk
+        except ValidationError as error:
+            # The form validated the same rules; this only fires on a race with another writer.
+            raise PermissionDenied("；".join(error.messages)) from error
+
+    def save_related(self, request, form, formsets, change):
+        # Channels were written by the service (with propagation); don't save the M2M again.
+        return None
+
+    # -- per-entry derivation actions -----------------------------------------------------
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("tree/", wrap(self.tree_view), name="{}_{}_tree".format(*info)),
+            path("derive/", wrap(self.derive_view), name="{}_{}_derive".format(*info)),
+            path("<int:pk>/drop/", wrap(self.drop_view), name="{}_{}_drop".format(*info)),
+            path("<int:pk>/restore/", wrap(self.restore_view), name="{}_{}_restore".format(*info)),
+            path(
+                "<int:pk>/upstream/<str:element>/<str:decision>/",
+                wrap(self.upstream_view),
+                name="{}_{}_upstream".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _entry_for_change(self, request, pk) -> CatalogEntry:
+        entry = self.get_queryset(request).filter(pk=pk).first()
+        if entry is None:
+            raise Http404("对象不存在或不在您的管辖范围内。")
+        if not self.has_change_permission(request, entry):
+            raise PermissionDenied
+        return entry
+
+    def _change_url(self, entry) -> str:
+        return reverse("admin:catalog_catalogentry_change", args=[entry.pk])
+
+    def drop_view(self, request, pk):
+        entry = self._entry_for_change(request, pk)
+        affected = services.drop_preview(entry)
+        if request.method == "POST":
+            try:
+                dropped = services.entry_drop(
+                    entry=entry, user=request.user, confirm=bool(request.POST.get("confirm"))
+                )
+            except services.DropNeedsConfirmation as pending:
+                affected = pending.affected
+            except ValidationError as error:
+                self.message_user(request, "；".join(error.messages), messages.ERROR)
+                return HttpResponseRedirect(self._change_url(entry))
+            else:
+                self.message_user(
+                    request,
+                    f"已删减“{entry.item.name}”，下级目录同时删减 {len(dropped)} 项。",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(entry))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "确认删减事项",
+            "entries": [entry],
+            "affected": affected,
+        }
+        return TemplateResponse(request, "admin/catalog/catalogentry/drop_confirm.html", context)
+
+    def restore_view(self, request, pk):
+        entry = self._entry_for_change(request, pk)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(entry))
+        try:
+            restored = services.entry_restore(entry=entry, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"已恢复“{entry.item.name}”，下级目录同时恢复 {len(restored)} 项。",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._change_url(entry))
+
+    def upstream_view(self, request, pk, element, decision):
+        entry = self._entry_for_change(request, pk)
+        if element not in Element.values or decision not in ("accept", "keep"):
+            raise Http404("没有这个要素。")
+        if request.method == "POST":
+            try:
+                if decision == "accept":
+                    services.entry_accept_upstream(entry=entry, element=element, user=request.user)
+                    note = "已采用上级的“%s”，今后随上级更新。"
+                else:
+                    services.entry_keep_own(entry=entry, element=element, user=request.user)
+                    note = "已保留本级的“%s”。"
+            except ValidationError as error:
+                self.message_user(request, "；".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, note % Element(element).label, messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(entry))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        entry = (
+            self.get_queryset(request)
+            .select_related("source__division")
+            .filter(pk=object_id)
+            .first()
+        )
+        if entry is not None:
+            rows = []
+            for element in Element:
+                own = services.display_value(element, services.get_value(entry, element))
+                source = (
+                    services.display_value(element, services.get_value(entry.source, element))
+                    if entry.source
+                    else None
+                )
+                rows.append(
+                    {
+                        "element": element,
+                        "own": own,
+                        "source": source,
+                        "overridden": element in entry.overridden,
+                        "moved": element in entry.upstream_changed,
+                    }
+                )
+            extra_context.update(
+                {
+                    "derivation_rows": rows,
+                    "entry_obj": entry,
+                    "derived_count": CatalogEntry.objects.filter(
+                        source=entry, is_dropped=False
+                    ).count(),
+                    "events": entry.events.select_related("user")[:20],
+                    "can_change_entry": self.has_change_permission(request, entry),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # -- bulk actions ---------------------------------------------------------------------
+    @admin.action(description=_("删减所选事项"), permissions=["change"])
+    def drop_selected(self, request, queryset):
+        entries = [
+            e
+            for e in queryset.filter(is_dropped=False).with_item()
+            if self.has_change_permission(request, e)
+        ]
+        affected = [a for e in entries for a in services.drop_preview(e)]
+        if request.POST.get("confirm") or (request.POST.get("post") and not affected):
+            total = 0
+            for entry in entries:
+                total += len(services.entry_drop(entry=entry, user=request.user, confirm=True))
+            self.message_user(
+                request,
+                f"已删减 {len(entries)} 项，下级目录同时删减 {total} 项。",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "确认删减事项",
+            "entries": entries,
+            "affected": affected,
+            "bulk": True,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        }
+        return TemplateResponse(request, "admin/catalog/catalogentry/drop_confirm.html", context)
+
+    @admin.action(description=_("恢复所选事项"), permissions=["change"])
+    def restore_selected(self, request, queryset):
+        done, refused = 0, []
+        for entry in queryset.filter(is_dropped=True).with_item():
+            if not self.has_change_permission(request, entry):
+                continue
+            try:
+                services.entry_restore(entry=entry, user=request.user)
+                done += 1
+            except ValidationError as error:
+                refused.append(f"{entry}：{'；'.join(error.messages)}")
+        self.message_user(request, f"已恢复 {done} 项。", messages.SUCCESS)
+        for note in refused:
+            self.message_user(request, note, messages.WARNING)
+
+    # -- whole-catalog views --------------------------------------------------------------
+    def _division_for(self, request, code: str | None) -> Division:
+        visible = Division.objects.filter(scope_q(request.user))
+        if code:
+            division = visible.filter(code=code).first()
+            if division is None:
+                raise Http404("区划不存在或不在您的管辖范围内。")
+            return division
+        division = visible.order_by("tree_id", "lft").first()
+        if division is None:
+            raise PermissionDenied
+        return division
+
+    def tree_view(self, request):
+        """Show domain → first-level → second-level items with entry counts under a division."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        division = self._division_for(request, request.GET.get("within"))
+        under = within_q(division, prefix="entries__division__") & Q(entries__is_dropped=False)
+        items = (
+            SecondLevelItem.objects.select_related("first_level__domain")
+            .annotate(n=Count("entries", filter=under))
+            .order_by(
+                "first_level__domain__display_order",
+                "first_level__display_order",
+                "display_order",
+                "pk",
+            )
+        )
+        tree: list[dict] = []
+        for item in items:
+            domain, first = item.first_level.domain, item.first_level
+            if not tree or tree[-1]["domain"] != domain:
+                tree.append({"domain": domain, "firsts": [], "items": 0, "entries": 0})
+            node = tree[-1]
+            if not node["firsts"] or node["firsts"][-1]["first"] != first:
+                node["firsts"].append({"first": first, "items": [], "entries": 0})
+            node["firsts"][-1]["items"].append(item)
+            node["firsts"][-1]["entries"] += item.n
+            node["items"] += 1
+            node["entries"] += item.n
+        empty_domains = Domain.objects.exclude(pk__in=[n["domain"].pk for n in tree])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"目录树 · {division.name}",
+            "division": division,
+            "tree": tree,
+            "empty_domains": empty_domains,
+            "division_choices": Division.objects.filter(scope_q(request.user))
+            .exclude(level=Division.Level.TOWNSHIP)
+            .order_by("tree_id", "lft"),
+            "subdivision_count": division.descendants(include_self=True).count(),
+        }
+        return TemplateResponse(request, "admin/catalog/catalogentry/tree.html", context)
+
+    def derive_view(self, request):
+        """Derive (or complete) a division's catalog from its parent's."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        choices = (
+            Division.objects.filter(scope_q_for(request.user, "catalog.change_catalogentry"))
+            .exclude(parent__isnull=True)
+            .order_by("tree_id", "lft")
+        )
+        if request.method == "POST":
+            division = get_object_or_404(choices, code=request.POST.get("division", ""))
+            targets = [division]
+            if request.POST.get("with_children"):
+                targets += list(division.descendants().in_tree_order())
+            created = 0
+            for target in targets:
+                try:
+                    created += services.catalog_derive(division=target, user=request.user).created
+                except ValidationError as error:
+                    self.message_user(
+                        request, f"{target.name}：{'；'.join(error.messages)}", messages.ERROR
+                    )
+            self.message_user(
+                request,
+                f"已为 {len(targets)} 个区划生成目录，新增 {created} 项。",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:catalog_catalogentry_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "从上级目录生成本级目录",
+            "choices": choices,
+        }
+        return TemplateResponse(request, "admin/catalog/catalogentry/derive.html", context)
+
+
+@admin.register(CatalogEvent)
+class CatalogEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "division", "action", "element", "entry_item", "user")
+    list_filter = ("action", "element", EntryDivisionFilter)
+    list_select_related = ("division", "entry__item", "user")
+    search_fields = ("entry__item__name", "division__name", "user__username")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("事项"))
+    def entry_item(self, obj):
+        return obj.entry.item.name if obj.entry_id else ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,89 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .admin_scope import ScopedAdminMixin, ScopedDivisionFilter
+from .models import Division, Membership
+from .services import membership_grant
+
+
+@admin.register(Division)
+class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The division tree with per-division counts; scoped to the user's divisions."""
+
+    scope_path = ""
+    scoped_division_fields = ("parent",)
+    list_display = ("tree_name", "code", "level", "kind", "child_count", "entry_count")
+    list_filter = ("level", "kind")
+    search_fields = ("name", "code", "slug")
+    ordering = ("tree_id", "lft")
+    list_per_page = 200
+    fields = ("name", "code", "parent", "level", "kind", "slug", "display_order", "nbs_code")
+    change_list_template = "admin/districts/division/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_children=Count("children", distinct=True),
+                n_entries=Count(
+                    "catalog_entries",
+                    filter=Q(catalog_entries__is_dropped=False),
+                    distinct=True,
+                ),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            # The official code and the place in the tree come from the national register.
+            return ("code", "parent", "level")
+        return ()
+
+    def has_delete_permission(self, request, obj=None):
+        # Divisions are referenced by catalogs and history; they are never deleted here.
+        return False
+
+    @admin.display(description=_("名称"), ordering="lft")
+    def tree_name(self, obj):
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>',
+            2 * (obj.depth or 0),
+            "└ " if obj.depth else "",
+            obj.name,
+        )
+
+    @admin.display(description=_("下级区划数"), ordering="n_children")
+    def child_count(self, obj):
+        return obj.n_children
+
+    @admin.display(description=_("目录事项数"), ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
+
+
+class MembershipDivisionFilter(ScopedDivisionFilter):
+    pass
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "user_full_name", "division", "role", "is_active", "created_at")
+    list_filter = ("role", "is_active", MembershipDivisionFilter)
+    search_fields = ("user__username", "user__first_name", "division__name")
+    list_select_related = ("user", "division")
+    autocomplete_fields = ("division",)
+    raw_id_fields = ("user",)
+
+    @admin.display(description=_("姓名"), ordering="user__first_name")
+    def user_full_name(self, obj):
+        return obj.user.get_full_name()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            membership = membership_grant(user=obj.user, division=obj.division, role=obj.role)
+            obj.pk = membership.pk
