@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from districts.models import Division
 
@@ -252,49 +254,98 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
     parent = division.parent
     if parent is None:
         raise ValidationError("市级参考目录是源头，不从其他目录生成。")
-    sources = list(
-        CatalogEntry.objects.active().filter(division=parent).prefetch_related("channels")
-    )
-    if not sources and parent.parent_id is not None:
+    # Serialise derivations of the same division: the copy below finds its rows by id.
+    Division.objects.select_for_update().filter(pk=division.pk).exists()
+    sources = CatalogEntry.objects.active().filter(division=parent)
+    if parent.parent_id is not None and not sources.exists():
         raise ValidationError(f"{parent.name}的目录尚未生成，请先生成上级目录。")
-    have = set(CatalogEntry.objects.filter(division=division).values_list("item_id", flat=True))
-    todo = [s for s in sources if s.item_id not in have]
-    copies = [
-        CatalogEntry(
-            division=division,
-            item_id=s.item_id,
-            source=s,
-            is_demo=s.is_demo,
-            updated_by=user,
-            extra=s.extra,
-            audience_all=s.audience_all,
-            audience_specific=s.audience_specific,
-            mode_active=s.mode_active,
-            mode_on_request=s.mode_on_request,
-            **{
-                name: getattr(s, name)
-                for name in ELEMENT_COLUMNS
-                if len(ELEMENT_COLUMNS[name]) == 1
-            },
-        )
-        for s in todo
-    ]
-    CatalogEntry.objects.bulk_create(copies, batch_size=1000)
-    ChannelLink.objects.bulk_create(
-        [
-            ChannelLink(catalogentry_id=copy.pk, channel_id=channel.pk)
-            for copy, s in zip(copies, todo, strict=True)
-            for channel in s.channels.all()
-        ],
-        batch_size=5000,
-    )
+    before = CatalogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
+    created = _copy_entries(parent=parent, division=division, user=user)
+    _copy_channels(division=division, after_pk=before)
     CatalogEvent.objects.create(
         division=division,
         action=CatalogEvent.Action.DERIVE,
         user=user,
-        detail={"from": parent.code, "created": len(copies)},
+        detail={"from": parent.code, "created": created},
     )
-    return DeriveResult(division=division, created=len(copies))
+    return DeriveResult(division=division, created=created)
+
+
+# Columns a derived entry copies from its source; the rest are set fresh or left at defaults.
+_FRESH = {
+    "id",
+    "division",
+    "source",
+    "overridden",
+    "upstream_changed",
+    "is_dropped",
+    "drop_reason",
+    "created_at",
+    "updated_at",
+    "updated_by",
+}
+
+
+def _copy_entries(*, parent: Division, division: Division, user) -> int:
+    """Copy the parent's active entries that the division lacks, in one INSERT … SELECT.
+
+    The copy runs inside the database: at city scale (1,542 entries × 179 divisions) building
+    model instances in Python would cost several times more than the rows themselves.
+    """
+    meta = CatalogEntry._meta
+    copied = [f.column for f in meta.concrete_fields if f.name not in _FRESH]
+    fresh = [
+        "division_id",
+        "source_id",
+        "overridden",
+        "upstream_changed",
+        "is_dropped",
+        "drop_reason",
+        "created_at",
+        "updated_at",
+        "updated_by_id",
+    ]
+    table = connection.ops.quote_name(meta.db_table)
+    quoted = [connection.ops.quote_name(c) for c in (*copied, *fresh)]
+    select = [f"s.{connection.ops.quote_name(c)}" for c in copied]
+    now = timezone.now()
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quoted)}) "
+        f"SELECT {', '.join(select)}, %s, s.id, %s, %s, %s, %s, %s, %s, %s "
+        f"FROM {table} s WHERE s.division_id = %s AND s.is_dropped = %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} d "
+        f"WHERE d.division_id = %s AND d.item_id = s.item_id)"
+    )
+    params = [
+        division.pk,
+        "[]",
+        "[]",
+        False,
+        "",
+        now,
+        now,
+        getattr(user, "pk", None),
+        parent.pk,
+        False,
+        division.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _copy_channels(*, division: Division, after_pk: int) -> None:
+    """Give the entries just copied (ids above ``after_pk``) their sources' channels."""
+    link = connection.ops.quote_name(ChannelLink._meta.db_table)
+    table = connection.ops.quote_name(CatalogEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {link} (catalogentry_id, channel_id) "
+            f"SELECT d.id, l.channel_id FROM {table} d "
+            f"JOIN {link} l ON l.catalogentry_id = d.source_id "
+            f"WHERE d.division_id = %s AND d.id > %s",
+            [division.pk, after_pk],
+        )
 
 
 def catalog_derive_tree(*, root: Division, user) -> list[DeriveResult]:

@@ -26,12 +26,27 @@ def require_service(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def reference_data(db):
-    """Load the real Changsha divisions, the 26 domains and the channels; return the city."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real reference data once per test database; tests roll back around it."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+def load_reference_data() -> None:
     divisions_load(path=settings.FIXTURES_DIR / "divisions.csv")
     domains_load(path=settings.FIXTURES_DIR / "domains.csv")
     channels_load(path=settings.FIXTURES_DIR / "channels.csv")
+
+
+@pytest.fixture
+def reference_data(db):
+    """Return the city; the Changsha divisions, 26 domains and channels are loaded.
+
+    Transactional tests flush the database, so load again when it is missing.
+    """
+    if not Division.objects.filter(code="430100").exists():
+        load_reference_data()
     return Division.objects.get(code="430100")
 
 

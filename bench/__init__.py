@@ -1,0 +1,1 @@
+"""Benchmarks for the figures that issues ask for (run with `make bench`)."""

@@ -1,0 +1,147 @@
+"""Settings from the environment, the demo loader, and the basic public pages."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from catalog.models import CatalogEntry, Domain
+from districts.models import Division, Membership
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DEBUG": "False",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "disclosure.example.gov.cn",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    clean.pop("ALLOW_INSECURE_KEY", None)
+    clean["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+SHOW = (
+    "from django.conf import settings as s; print(s.CACHES['default']['BACKEND']); "
+    "print(s.CELERY_TASK_ALWAYS_EAGER); print(s.CELERY_BROKER_URL); print(s.TIME_ZONE); "
+    "print(s.LANGUAGE_CODE); print(s.DATABASES['default']['ENGINE'])"
+)
+
+
+def test_without_redis_tasks_run_eagerly_and_cache_is_local():
+    result = run_manage("shell", "--no-imports", "-c", SHOW, env={**PRODUCTION_ENV})
+    lines = result.stdout.split()
+    assert result.returncode == 0, result.stderr
+    assert lines[:6] == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "True",
+        "memory://",
+        "Asia/Shanghai",
+        "zh-hans",
+        "django.db.backends.sqlite3",
+    ]
+
+
+def test_with_redis_url_redis_is_broker_and_cache():
+    env = {
+        **PRODUCTION_ENV,
+        "REDIS_URL": "redis://127.0.0.1:6379/3",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
+    }
+    result = run_manage("shell", "--no-imports", "-c", SHOW, env=env)
+    lines = result.stdout.split()
+    assert result.returncode == 0, result.stderr
+    assert lines[0] == "django.core.cache.backends.redis.RedisCache"
+    assert lines[1] == "False" and lines[2] == "redis://127.0.0.1:6379/3"
+    assert lines[5] == "django.db.backends.postgresql"
+
+
+@pytest.mark.services
+def test_redis_cache_round_trip():
+    """Store and read back through Django's Redis cache backend against the real server."""
+    import redis
+    from django.core.cache.backends.redis import RedisCache
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        require_service(f"Redis at {url} does not answer")
+    cache = RedisCache(url, {"KEY_PREFIX": "portal-test"})
+    cache.set("probe", {"区划": "长沙市"}, 30)
+    assert cache.get("probe") == {"区划": "长沙市"}
+    cache.delete("probe")
+    assert cache.get("probe") is None
+
+
+@pytest.mark.django_db
+def test_load_demo_data_builds_every_catalog_and_account_idempotently(capsys):
+    call_command("load_demo_data")
+    out = capsys.readouterr().out
+    reference = CatalogEntry.objects.filter(division__code="430100").count()
+    assert reference > 30
+    assert Division.objects.count() == 180 and Domain.objects.count() == 26
+    # Every district and every township holds a derived copy of each reference entry.
+    assert CatalogEntry.objects.filter(is_demo=True).count() == reference * 180
+    assert CatalogEntry.objects.filter(source__isnull=True).count() == reference
+    assert Membership.objects.filter(user__username="wenyilu_editor").get().division.code == (
+        "430102001"
+    )
+    assert "city_admin" in out and "演示账号" in out
+    before = CatalogEntry.objects.count()
+    call_command("load_demo_data")
+    assert CatalogEntry.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_public_pages_render_and_label_demo_data(client, settings):
+    settings.DEMO_MODE = True
+    call_command("load_demo_data")
+    home = client.get(reverse("portal:home"))
+    assert home.status_code == 200
+    text = home.content.decode()
+    assert "演示数据" in text and "芙蓉区" in text and "保障性住房" in text
+    division = client.get(reverse("portal:division", kwargs={"slug": "wenyilu"}))
+    assert division.status_code == 200 and "文艺路街道" in division.content.decode()
+    entry = CatalogEntry.objects.filter(division__slug="wenyilu").first()
+    page = client.get(entry.get_absolute_url())
+    assert page.status_code == 200 and entry.item.name in page.content.decode()
+    missing = client.get("/d/no-such-place/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+
+
+@pytest.mark.django_db
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
