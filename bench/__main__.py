@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
     dbs = []
     if args.db in ("sqlite", "both"):
         dbs.append(("SQLite", None))
@@ -114,7 +115,7 @@ def main() -> None:
             f"{medians['derive'] / medians['bulk_create']:>9.2f}"
         )
     print()
-    print("peak MiB: the largest Python heap (tracemalloc) during the measured step.")
+    print("peak MiB: the process's peak resident memory (ru_maxrss), setup included.")
 
 
 if __name__ == "__main__":
