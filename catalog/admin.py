@@ -333,6 +333,10 @@ class CatalogEntryAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 self.message_user(request, note % Element(element).label, messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(entry))
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_derive": self.has_change_permission(request)}
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         entry = (
