@@ -8,6 +8,7 @@ a changed one stays, and the entry records that its source moved, so that its ow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -86,31 +87,48 @@ def _set_columns(entry: CatalogEntry, element: str, value: Any) -> list[str]:
 
 def normalise_value(element: str, value: Any) -> Any:
     """Return ``value`` in the element's canonical form, or raise ValidationError in Chinese."""
+    if element not in Element.values:
+        raise ValidationError(f"未知的公开要素：{element}")
     label = Element(element).label
     if element == Element.CHANNELS:
-        pks = sorted({v.pk if isinstance(v, Channel) else int(v) for v in (value or [])})
+        try:
+            pks = sorted({v.pk if isinstance(v, Channel) else int(v) for v in (value or [])})
+        except (TypeError, ValueError) as error:
+            raise ValidationError(f"{label}：应为渠道列表。") from error
         if len(pks) != Channel.objects.filter(pk__in=pks).count():
             raise ValidationError(f"{label}：含有不存在的渠道。")
         return pks
     if element in (Element.AUDIENCE, Element.MODE):
+        need = "全社会或特定群体" if element == Element.AUDIENCE else "主动或依申请"
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise ValidationError(f"{label}：应给出两项勾选（{need.replace('或', '、')}）。")
         parts = [bool(v) for v in value]
-        if len(parts) != 2 or not any(parts):
-            need = "全社会或特定群体" if element == Element.AUDIENCE else "主动或依申请"
+        if not any(parts):
             raise ValidationError(f"{label}：至少选择{need}之一。")
         return parts
     if element == Element.LEVELS:
+        if not isinstance(value, list | tuple):
+            raise ValidationError(f"{label}：应为层级列表。")
         levels = []
-        for i, level in enumerate(value or [], 1):
+        for i, level in enumerate(value, 1):
             name = str(level.get("level", "")).strip() if isinstance(level, dict) else ""
             if not name:
                 raise ValidationError(f"{label}：第{i}个层级缺少名称。")
-            channels = [str(c).strip() for c in level.get("channels", []) if str(c).strip()]
+            raw = level.get("channels") or []
+            if isinstance(raw, str):
+                # A single cell of names, as people type it: 政府网站、政务服务中心
+                raw = re.split(r"[、,，;；]", raw)
+            if not isinstance(raw, list | tuple):
+                raise ValidationError(f"{label}：第{i}个层级的渠道应为列表。")
+            channels = [str(c).strip() for c in raw if str(c).strip()]
             levels.append({"level": name, "channels": channels})
         return levels
     if element == Element.ITEM_TYPE:
         if value not in CatalogEntry.ItemType.values:
             raise ValidationError(f"{label}：应为“政务服务事项”或“非政务服务事项”。")
         return value
+    if value is not None and not isinstance(value, str | int | float):
+        raise ValidationError(f"{label}：应为文字。")
     text = "" if value is None else str(value).strip()
     limit = TEXT_LIMITS.get(element)
     if limit and len(text) > limit:
@@ -256,8 +274,7 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
         raise ValidationError("市级参考目录是源头，不从其他目录生成。")
     # Serialise derivations of the same division: the copy below finds its rows by id.
     Division.objects.select_for_update().filter(pk=division.pk).exists()
-    sources = CatalogEntry.objects.active().filter(division=parent)
-    if parent.parent_id is not None and not sources.exists():
+    if parent.parent_id is not None and not CatalogEntry.objects.filter(division=parent).exists():
         raise ValidationError(f"{parent.name}的目录尚未生成，请先生成上级目录。")
     before = CatalogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
     created = _copy_entries(parent=parent, division=division, user=user)

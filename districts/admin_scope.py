@@ -8,10 +8,12 @@ their URLs answer 404, exactly like an id that does not exist.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db.models import Q
 from django.http import Http404
 
 from .models import Division, within_q
-from .permissions import scope_q, scope_q_for
+from .permissions import memberships_of, scope_q, scope_q_for
 
 
 class ScopedAdminMixin:
@@ -21,13 +23,39 @@ class ScopedAdminMixin:
     scoped_division_fields: tuple[str, ...] = ("division", "parent")
 
     def get_queryset(self, request):
+        """Return the rows in divisions where the user may view or change this model."""
         qs = super().get_queryset(request)
-        return qs.filter(scope_q(request.user, prefix=self.scope_path))
+        opts = self.opts
+        view, change = (f"{opts.app_label}.{a}_{opts.model_name}" for a in ("view", "change"))
+        # Per role, not per membership: a reviewer somewhere must not see memberships there
+        # just because they administer somewhere else.
+        return qs.filter(
+            scope_q_for(request.user, view, prefix=self.scope_path)
+            | scope_q_for(request.user, change, prefix=self.scope_path)
+        )
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index for a missing object; out of scope must look missing,
         # and a missing object is a 404.
         raise Http404("对象不存在或不在您的管辖范围内。")
+
+    def _404_unless_visible(self, request, object_id) -> None:
+        # Django checks permissions before it looks the object up, so an out-of-scope id
+        # would answer 403; look it up first so that it answers exactly like a missing one.
+        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
+            self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._404_unless_visible(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._404_unless_visible(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._404_unless_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def _perm(self, request, action: str, obj) -> bool:
         codename = f"{self.opts.app_label}.{action}_{self.opts.model_name}"
@@ -68,9 +96,10 @@ class ScopedDivisionFilter(admin.SimpleListFilter):
     scope_path = "division__"
 
     def lookups(self, request, model_admin):
-        divisions = Division.objects.filter(scope_q(request.user)).exclude(
-            level=Division.Level.TOWNSHIP
-        )
+        # Townships are many (170 in Changsha): list them only where they are the user's own.
+        visible = Division.objects.filter(scope_q(request.user))
+        own = [m.division_id for m in memberships_of(request.user)]
+        divisions = visible.exclude(Q(level=Division.Level.TOWNSHIP) & ~Q(pk__in=own))
         return [(d.code, d.name) for d in divisions.order_by("tree_id", "lft")]
 
     def queryset(self, request, queryset):

@@ -26,6 +26,18 @@ def require_service(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Deselect PostgreSQL-only tests on other databases (CI runs the suite on both)."""
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgresql_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real reference data once per test database; tests roll back around it."""

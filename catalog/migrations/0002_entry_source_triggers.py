@@ -4,7 +4,9 @@ They refuse, on PostgreSQL and SQLite alike:
 - a township entry without a source;
 - a source that is not the same item in the parent division;
 - an active entry whose source is dropped, and dropping an entry that still has active derived
-  entries (so no path, however it writes, leaves a township entry without a live source).
+  entries (so no path, however it writes, leaves a township entry without a live source);
+- moving an entry that has derived entries to another item or division.
+On PostgreSQL the source row is read FOR SHARE, so a concurrent drop and derive cannot both pass.
 """
 
 from django.db import migrations
@@ -34,6 +36,8 @@ SQLITE_FORWARD = [
              AND (SELECT is_dropped FROM catalog_catalogentry WHERE id = NEW.source_id) = 1)))
       OR (NEW.is_dropped = 1 AND OLD.is_dropped = 0 AND EXISTS (
             SELECT 1 FROM catalog_catalogentry c WHERE c.source_id = NEW.id AND c.is_dropped = 0))
+      OR ((NEW.item_id IS NOT OLD.item_id OR NEW.division_id IS NOT OLD.division_id) AND EXISTS (
+            SELECT 1 FROM catalog_catalogentry c WHERE c.source_id = NEW.id))
     BEGIN SELECT RAISE(ABORT, 'catalog entry violates derivation rule'); END;
     """,
 ]
@@ -56,7 +60,8 @@ POSTGRES_FORWARD = [
                     USING ERRCODE = 'integrity_constraint_violation';
             END IF;
         ELSE
-            SELECT * INTO src FROM catalog_catalogentry WHERE id = NEW.source_id;
+            -- FOR SHARE: a concurrent drop of the source must commit first, or wait for us.
+            SELECT * INTO src FROM catalog_catalogentry WHERE id = NEW.source_id FOR SHARE;
             IF src.division_id IS DISTINCT FROM div.parent_id OR src.item_id <> NEW.item_id THEN
                 RAISE EXCEPTION 'catalog entry violates derivation rule: source not in parent division'
                     USING ERRCODE = 'integrity_constraint_violation';
@@ -70,6 +75,12 @@ POSTGRES_FORWARD = [
             SELECT 1 FROM catalog_catalogentry c WHERE c.source_id = NEW.id AND NOT c.is_dropped
         ) THEN
             RAISE EXCEPTION 'catalog entry violates derivation rule: derived entries still active'
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        IF TG_OP = 'UPDATE' AND (NEW.item_id <> OLD.item_id OR NEW.division_id <> OLD.division_id)
+            AND EXISTS (SELECT 1 FROM catalog_catalogentry c WHERE c.source_id = NEW.id)
+        THEN
+            RAISE EXCEPTION 'catalog entry violates derivation rule: entry with derived entries moved'
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN NEW;
