@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connections, transaction
 
 from catalog.models import CatalogEntry, CatalogEvent, Channel, Element
 from catalog.services import (
