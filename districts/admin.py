@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from .models import Division, Membership
-from .services import membership_grant
+from .services import division_update, membership_grant, membership_update
+
+EDITABLE = ("name", "slug", "kind", "display_order", "nbs_code")
 
 
 @admin.register(Division)
@@ -46,6 +48,19 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # Divisions are referenced by catalogs and history; they are never deleted here.
         return False
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # New divisions (a township created by the register) are placed in the tree.
+            obj.full_clean()
+            obj.save()
+            return
+        current = Division.objects.get(pk=obj.pk)
+        division_update(
+            division=current,
+            changes={f: form.cleaned_data[f] for f in form.changed_data if f in EDITABLE},
+            user=request.user,
+        )
+
     @admin.display(description=_("名称"), ordering="lft")
     def tree_name(self, obj):
         return format_html(
@@ -81,9 +96,13 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def user_full_name(self, obj):
         return obj.user.get_full_name()
 
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is granted to one user in one division; change the role or revoke it.
+        return ("user", "division") if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            membership_update(membership=obj, role=obj.role, is_active=obj.is_active)
         else:
             membership = membership_grant(user=obj.user, division=obj.division, role=obj.role)
             obj.pk = membership.pk

@@ -100,3 +100,35 @@ def demo_user(*, username: str, full_name: str, password: str):
     user.set_password(password)
     user.save()
     return user
+
+
+@transaction.atomic
+def division_update(*, division: Division, changes: dict, user=None) -> Division:
+    """Change a division's descriptive fields (name, slug, kind, order, NBS code); return it.
+
+    The official code, the parent and the level come from the national register and are
+    changed only by loading the reference data again.
+    """
+    allowed = {"name", "slug", "kind", "display_order", "nbs_code"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"不能在此修改：{'、'.join(sorted(unknown))}")
+    changed = [k for k, v in changes.items() if getattr(division, k) != v]
+    if not changed:
+        return division
+    for key in changed:
+        setattr(division, key, changes[key])
+    division.full_clean()
+    division.save(update_fields=changed)
+    return division
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, role: str, is_active: bool) -> Membership:
+    """Change a membership's role or switch it on or off; return it."""
+    if role not in Role.values:
+        raise ValidationError(f"未知角色：{role}")
+    membership.role, membership.is_active = role, is_active
+    membership.full_clean()
+    membership.save(update_fields=["role", "is_active"])
+    return membership

@@ -118,3 +118,29 @@ def test_inactive_membership_grants_nothing(furong, wenyilu):
     fresh = type(user).objects.get(pk=user.pk)
     assert not fresh.has_perm("catalog.view_catalogentry")
     assert not has_division_perm(fresh, "catalog.view_catalogentry", wenyilu)
+
+
+def test_division_update_changes_descriptive_fields_only(wenyilu):
+    from districts.services import division_update
+
+    division_update(division=wenyilu, changes={"display_order": 99, "name": "文艺路街道"})
+    wenyilu.refresh_from_db()
+    assert wenyilu.display_order == 99
+    with pytest.raises(ValidationError) as error:
+        division_update(division=wenyilu, changes={"code": "430102999"})
+    assert "不能在此修改" in error.value.messages[0]
+    with pytest.raises(ValidationError):
+        division_update(division=wenyilu, changes={"slug": "furong"})  # taken by 芙蓉区
+    assert Division.objects.get(pk=wenyilu.pk).slug == "wenyilu"
+
+
+def test_membership_update_switches_role_and_activity(furong):
+    from districts.services import membership_update
+
+    user = UserFactory()
+    membership = membership_grant(user=user, division=furong, role=Role.EDITOR)
+    membership_update(membership=membership, role=Role.REVIEWER, is_active=False)
+    membership.refresh_from_db()
+    assert (membership.role, membership.is_active) == (Role.REVIEWER, False)
+    with pytest.raises(ValidationError):
+        membership_update(membership=membership, role="boss", is_active=True)
