@@ -27,6 +27,7 @@ from .models import (
     Element,
     FirstLevelItem,
     SecondLevelItem,
+    describe_value,
 )
 from .resources import CatalogEntryResource
 
@@ -348,9 +349,14 @@ class CatalogEntryAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if entry is not None:
             rows = []
             for element in Element:
-                own = services.display_value(element, services.get_value(entry, element))
+                own = describe_value(
+                    element, services.display_value(element, services.get_value(entry, element))
+                )
                 source = (
-                    services.display_value(element, services.get_value(entry.source, element))
+                    describe_value(
+                        element,
+                        services.display_value(element, services.get_value(entry.source, element)),
+                    )
                     if entry.source
                     else None
                 )
@@ -471,7 +477,7 @@ class CatalogEntryAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             "tree": tree,
             "empty_domains": empty_domains,
             "division_choices": Division.objects.filter(scope_q(request.user))
-            .exclude(level=Division.Level.TOWNSHIP)
+            .filter(~Q(level=Division.Level.TOWNSHIP) | Q(pk=division.pk))
             .order_by("tree_id", "lft"),
             "subdivision_count": division.descendants(include_self=True).count(),
         }

@@ -99,9 +99,15 @@ def build_reference_catalog(*, city: Division, path: Path, user=None) -> int:
             basis=row["basis"].strip(),
             time_limit=row["time_limit"].strip() or "信息形成（变更）之日起20个工作日内",
             subject=row["subject"].strip(),
-            audience_all=bool(row["audience_all"].strip()) or not has_marks,
+            # A line whose marks name neither choice still discloses to someone: by default
+            # 全社会 and 主动, as the standard guidelines presume.
+            audience_all=bool(row["audience_all"].strip())
+            or not has_marks
+            or not row["audience_specific"].strip(),
             audience_specific=bool(row["audience_specific"].strip()),
-            mode_active=bool(row["mode_active"].strip()) or not has_marks,
+            mode_active=bool(row["mode_active"].strip())
+            or not has_marks
+            or not row["mode_on_request"].strip(),
             mode_on_request=bool(row["mode_on_request"].strip()),
             levels=[
                 {"level": level.strip(), "channels": [c.name for c in channels]}

@@ -7,6 +7,8 @@ Writes go through ``catalog.services``; see DESIGN.md for the derivation rules.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -137,6 +139,26 @@ ELEMENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "mode": ("mode_active", "mode_on_request"),
     "channels": (),
 }
+
+
+def describe_value(element: str, value: Any) -> str:
+    """Return a value (as ``display_value`` gives it) as the text staff read on a page."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if element == Element.CHANNELS:
+        return "、".join(str(v) for v in value)
+    if element in (Element.AUDIENCE, Element.MODE) and isinstance(value, list):
+        labels = ("全社会", "特定群体") if element == Element.AUDIENCE else ("主动", "依申请")
+        return "、".join(label for flag, label in zip(value, labels, strict=False) if flag) or "—"
+    if element == Element.LEVELS and isinstance(value, list):
+        return "；".join(
+            f"{lvl.get('level', '')}：{'、'.join(lvl.get('channels', []))}"
+            for lvl in value
+            if isinstance(lvl, dict)
+        )
+    if element == Element.ITEM_TYPE and value in CatalogEntry.ItemType.values:
+        return str(CatalogEntry.ItemType(value).label)
+    return str(value)
 
 
 class CatalogEntryQuerySet(models.QuerySet):
@@ -370,3 +392,9 @@ class CatalogEvent(models.Model):
     @property
     def scope_division(self) -> Division:
         return self.division
+
+    def old_text(self) -> str:
+        return describe_value(self.element, self.old_value) if self.element else ""
+
+    def new_text(self) -> str:
+        return describe_value(self.element, self.new_value) if self.element else ""

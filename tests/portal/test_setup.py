@@ -145,3 +145,15 @@ def test_public_pages_render_and_label_demo_data(client, settings):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
+
+
+@pytest.mark.django_db
+def test_demo_entries_satisfy_the_element_rules():
+    """Every demo entry discloses to someone, in some way, through some channel."""
+    from catalog.services import get_value, normalise_value
+
+    call_command("load_demo_data")
+    for entry in CatalogEntry.objects.filter(division__code="430100").prefetch_related("channels"):
+        for element in ("audience", "mode", "levels", "item_type"):
+            normalise_value(element, get_value(entry, element))
+        assert entry.channels.exists(), entry
