@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from .models import Division, within_q
-from .permissions import memberships_of, scope_q, scope_q_for
+from .permissions import memberships_of, scope_q_for
 
 
 class ScopedAdminMixin:
@@ -29,10 +29,7 @@ class ScopedAdminMixin:
         view, change = (f"{opts.app_label}.{a}_{opts.model_name}" for a in ("view", "change"))
         # Per role, not per membership: a reviewer somewhere must not see memberships there
         # just because they administer somewhere else.
-        return qs.filter(
-            scope_q_for(request.user, view, prefix=self.scope_path)
-            | scope_q_for(request.user, change, prefix=self.scope_path)
-        )
+        return qs.filter(scope_q_for(request.user, view, change, prefix=self.scope_path))
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index for a missing object; out of scope must look missing,
@@ -95,18 +92,29 @@ class ScopedDivisionFilter(admin.SimpleListFilter):
     parameter_name = "within"
     scope_path = "division__"
 
+    def __init__(self, request, params, model, model_admin):
+        self.model_admin = model_admin
+        super().__init__(request, params, model, model_admin)
+
+    def _visible(self, request, model_admin):
+        # The divisions whose rows this admin shows the user (per role, like get_queryset).
+        opts = model_admin.opts
+        perms = (f"{opts.app_label}.{a}_{opts.model_name}" for a in ("view", "change"))
+        return Division.objects.filter(scope_q_for(request.user, *perms))
+
     def lookups(self, request, model_admin):
         # Townships are many (170 in Changsha): list them only where they are the user's own.
-        visible = Division.objects.filter(scope_q(request.user))
         own = [m.division_id for m in memberships_of(request.user)]
-        divisions = visible.exclude(Q(level=Division.Level.TOWNSHIP) & ~Q(pk__in=own))
+        divisions = self._visible(request, model_admin).exclude(
+            Q(level=Division.Level.TOWNSHIP) & ~Q(pk__in=own)
+        )
         return [(d.code, d.name) for d in divisions.order_by("tree_id", "lft")]
 
     def queryset(self, request, queryset):
         code = self.value()
         if not code:
             return queryset
-        division = Division.objects.filter(scope_q(request.user), code=code).first()
+        division = self._visible(request, self.model_admin).filter(code=code).first()
         if division is None:
             return queryset.none()
         return queryset.filter(within_q(division, prefix=self.scope_path))

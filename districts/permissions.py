@@ -108,13 +108,13 @@ def scope_q(user, prefix: str = "") -> Q:
     return q
 
 
-def scope_q_for(user, perm: str, prefix: str = "") -> Q:
-    """Return a Q for the divisions where ``user`` holds ``perm``."""
+def scope_q_for(user, *perms: str, prefix: str = "") -> Q:
+    """Return a Q for the divisions where ``user`` holds any of ``perms``."""
     if sees_everything(user):
         return Q()
     q = Q(**{f"{prefix}pk__in": []})
     for membership in memberships_of(user):
-        if perm in permissions_for(membership):
+        if not permissions_for(membership).isdisjoint(perms):
             q |= within_q(membership.division, prefix=prefix)
     return q
 

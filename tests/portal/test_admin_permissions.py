@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -331,19 +332,23 @@ def test_matrix_change(client, world, role, level, scope, code):
     missing = client.post(
         entry_url("change", missing_entry_pk()), change_form_data(target, time_limit=new_value)
     )
-    if role == Role.REVIEWER:
-        # Reviewers may not change any entry: refused before the object is even looked up,
-        # so in scope, out of scope and a missing id all answer 403.
-        assert response.status_code == 403
-        assert missing.status_code == 403
-    else:
+    # The object is looked up in the user's scope before any permission is checked: out of
+    # scope answers exactly like a missing id (404); only an in-scope entry that the user may
+    # view but not change (a reviewer's) is refused with 403.
+    assert missing.status_code == 404
+    if scope == "out":
         assert response.status_code == 404
-        assert missing.status_code == 404
+    else:
+        assert role == Role.REVIEWER
+        assert response.status_code == 403
 
 
 @pytest.mark.parametrize(("role", "level", "scope", "code"), MATRIX)
 def test_matrix_delete(client, world, role, level, scope, code):
-    """Entries are never deleted: the delete page refuses everyone, in scope or not."""
+    """Entries are never deleted: in scope the delete page refuses everyone (403).
+
+    Out of scope it answers exactly like an id that does not exist (404), GET and POST alike.
+    """
     login(client, world, role, level)
     target = entry_at(world, code)
     url = entry_url("delete", target.pk)
@@ -351,28 +356,21 @@ def test_matrix_delete(client, world, role, level, scope, code):
     missing_url = entry_url("delete", missing_entry_pk())
     missing_get, missing_post = client.get(missing_url), client.post(missing_url, {"post": "yes"})
     assert CatalogEntry.objects.filter(pk=target.pk).exists()
-    assert get.status_code == 403
-    assert post.status_code == 403
-    # Out of scope answers exactly like an id that does not exist.
-    assert (missing_get.status_code, missing_post.status_code) == (403, 403)
+    expected = 403 if scope == "in" else 404
+    assert (get.status_code, post.status_code) == (expected, expected)
+    assert (missing_get.status_code, missing_post.status_code) == (404, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Django's ModelAdmin._delete_view checks has_delete_permission(request, obj) before it "
-        "checks obj is None; CatalogEntryAdmin.has_delete_permission is always False, so an "
-        "out-of-scope (and a missing) entry answers 403, not the 404 the scope rule promises. "
-        "No existence leak: the missing id answers 403 too."
-    ),
-)
 @pytest.mark.parametrize(
     ("level", "code"), [("district", PODZIJIE), ("township", CHAOYANG)], ids=["district", "town"]
 )
 def test_delete_out_of_scope_is_404(client, world, level, code):
+    """Even for an administrator the scope check comes before the (always refused) permission."""
     login(client, world, Role.ADMINISTRATOR, level)
     target = entry_at(world, code)
     assert client.get(entry_url("delete", target.pk)).status_code == 404
+    assert client.post(entry_url("delete", target.pk), {"post": "yes"}).status_code == 404
+    assert CatalogEntry.objects.filter(pk=target.pk).exists()
 
 
 @pytest.mark.parametrize(("role", "level", "scope", "code"), MATRIX)
@@ -437,26 +435,10 @@ def test_search_by_item_name_returns_only_scope(client, world, level):
         ("district", TIANXIN),
         ("district", PODZIJIE),
         ("district", CITY),
-        pytest.param(
-            "township",
-            DISTRICT,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "ScopedDivisionFilter.lookups() excludes townships, so a township user gets "
-                    "no lookups, has_output() is False and Django's ChangeList drops the filter: "
-                    "?within=<any code> is silently ignored and the user's own rows are listed "
-                    "instead of none (no leak: rows stay in scope)."
-                ),
-            ),
-        ),
-        pytest.param(
-            "township",
-            CHAOYANG,
-            marks=pytest.mark.xfail(
-                strict=True, reason="Same: ?within= is ignored for township users."
-            ),
-        ),
+        # The filter is offered to township users too (their own township), so Django's
+        # ChangeList applies it rather than dropping it: an out-of-scope code lists nothing.
+        ("township", DISTRICT),
+        ("township", CHAOYANG),
     ],
 )
 def test_within_filter_with_out_of_scope_code_returns_none(client, world, role, level, code):
@@ -467,7 +449,8 @@ def test_within_filter_with_out_of_scope_code_returns_none(client, world, role, 
 
 
 @pytest.mark.parametrize(
-    ("level", "code"), [("city", DISTRICT), ("city", PODZIJIE), ("district", TOWNSHIP)]
+    ("level", "code"),
+    [("city", DISTRICT), ("city", PODZIJIE), ("district", TOWNSHIP), ("township", TOWNSHIP)],
 )
 def test_within_filter_with_in_scope_code_narrows(client, world, level, code):
     login(client, world, Role.REVIEWER, level)
@@ -481,13 +464,20 @@ def test_within_filter_with_in_scope_code_narrows(client, world, level, code):
 
 @pytest.mark.parametrize("level", ["district", "township"])
 def test_within_filter_lookups_offer_only_scope(client, world, level):
+    """In-scope divisions above the township level, plus the user's own township."""
     login(client, world, Role.EDITOR, level)
     response = client.get(ENTRY_CHANGELIST)
     html = response.content.decode()
-    assert "within=430103" not in html  # 天心区 and its townships
-    assert f"within={CITY}" not in html
-    if level == "district":
-        assert f"within={DISTRICT}" in html
+    offered = set(re.findall(r"within=(\d+)", html))
+    # 芙蓉区 offers itself but not its townships; 文艺路街道 offers itself (its own township),
+    # neither 芙蓉区 above it nor its sibling 朝阳街街道.
+    assert offered == {LEVELS[level]}
+    (spec,) = [
+        f
+        for f in response.context["cl"].filter_specs
+        if getattr(f, "parameter_name", None) == "within"
+    ]
+    assert {code for code, _ in spec.lookup_choices} == {LEVELS[level]}
 
 
 def test_within_filter_on_event_list_with_out_of_scope_code(client, world):
@@ -704,6 +694,7 @@ def test_custom_entry_urls_missing_id_is_404(client, world, kind):
         ("district", PODZIJIE, 404),
         ("district", CITY, 404),
         ("township", TOWNSHIP, 200),
+        ("township", DISTRICT, 404),
         ("township", CHAOYANG, 404),
     ],
 )
@@ -711,6 +702,8 @@ def test_history_page_is_scoped(client, world, role, level, code, status):
     login(client, world, role, level)
     target = entry_at(world, code)
     assert client.get(entry_url("history", target.pk)).status_code == status
+    # Out of scope answers exactly like an id that does not exist.
+    assert client.get(entry_url("history", missing_entry_pk())).status_code == 404
 
 
 # ---------------------------------------------------------------------------------------------
@@ -783,6 +776,10 @@ def cousin_membership(world: World) -> Membership:
     return Membership.objects.get(user_id=world.cousin_user)
 
 
+def missing_membership_pk() -> int:
+    return (Membership.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 999
+
+
 @pytest.mark.parametrize("level", ["city", "district", "township"])
 def test_membership_list_is_scoped_for_administrators(client, world, level):
     login(client, world, Role.ADMINISTRATOR, level)
@@ -800,14 +797,26 @@ def test_membership_list_is_scoped_for_administrators(client, world, level):
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.REVIEWER])
 @pytest.mark.parametrize("level", ["city", "district", "township"])
 def test_membership_admin_refuses_non_administrators(client, world, role, level):
+    """The list and the add page refuse (403); no membership at all is in their scope.
+
+    Editors and reviewers may view memberships nowhere, so even their own membership is out of
+    scope: its change, delete and history pages answer exactly like a missing id (404).
+    """
     login(client, world, role, level)
     own = membership_of(world, role, level)
     assert client.get(MEMBERSHIP_CHANGELIST).status_code == 403
-    assert client.get(f"{MEMBERSHIP_CHANGELIST}{own.pk}/change/").status_code == 403
     assert client.get(f"{MEMBERSHIP_CHANGELIST}add/").status_code == 403
-    response = client.post(f"{MEMBERSHIP_CHANGELIST}{own.pk}/delete/", {"post": "yes"})
-    assert response.status_code == 403
-    assert Membership.objects.filter(pk=own.pk).exists()
+    for pk in (own.pk, missing_membership_pk()):
+        url = f"{MEMBERSHIP_CHANGELIST}{pk}/"
+        assert client.get(url + "change/").status_code == 404
+        assert (
+            client.post(url + "change/", membership_form_data(own, is_active="")).status_code == 404
+        )
+        assert client.get(url + "delete/").status_code == 404
+        assert client.post(url + "delete/", {"post": "yes"}).status_code == 404
+        assert client.get(url + "history/").status_code == 404
+    own.refresh_from_db()
+    assert own.is_active is True
 
 
 def membership_form_data(membership: Membership, **overrides) -> dict:
@@ -838,8 +847,13 @@ def test_membership_change_and_delete_out_of_scope_are_404(
         assert response.status_code == 404
         assert client.get(url + "delete/").status_code == 404
         assert client.post(url + "delete/", {"post": "yes"}).status_code == 404
+        assert client.get(url + "history/").status_code == 404
         other.refresh_from_db()
         assert other.is_active is True
+    # Exactly like an id that does not exist.
+    url = f"{MEMBERSHIP_CHANGELIST}{missing_membership_pk()}/"
+    assert client.get(url + "change/").status_code == 404
+    assert client.post(url + "delete/", {"post": "yes"}).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -963,9 +977,9 @@ def test_division_change_page(client, world, role, level, scope, code):
     post = client.post(url, division_form_data(division, name=new_name))
     division.refresh_from_db()
     if scope == "out":
-        assert get.status_code == 404
-        expected_post = 404 if role == Role.ADMINISTRATOR else 403
-        assert post.status_code == expected_post
+        # Looked up in scope before any permission check: 404 for every role, GET and POST.
+        assert (get.status_code, post.status_code) == (404, 404)
+        assert client.get(f"{DIVISION_CHANGELIST}{division.pk}/history/").status_code == 404
         assert division.name != new_name
         return
     assert get.status_code == 200
@@ -979,15 +993,25 @@ def test_division_change_page(client, world, role, level, scope, code):
         assert division.name != new_name
 
 
+def missing_division_pk() -> int:
+    return (Division.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 999
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("level", "scope", "code"), TARGETS)
 def test_division_is_never_deleted(client, world, role, level, scope, code):
+    """In scope the delete page refuses everyone (403); out of scope it is missing (404)."""
     login(client, world, role, level)
     division = Division.objects.get(code=code)
     url = f"{DIVISION_CHANGELIST}{division.pk}/delete/"
-    assert client.get(url).status_code == 403
-    assert client.post(url, {"post": "yes"}).status_code == 403
+    expected = 403 if scope == "in" else 404
+    assert client.get(url).status_code == expected
+    assert client.post(url, {"post": "yes"}).status_code == expected
     assert Division.objects.filter(pk=division.pk).exists()
+    missing = f"{DIVISION_CHANGELIST}{missing_division_pk()}/"
+    assert client.get(missing + "delete/").status_code == 404
+    assert client.post(missing + "delete/", {"post": "yes"}).status_code == 404
+    assert client.get(missing + "change/").status_code == 404
 
 
 def test_division_administrator_cannot_move_division(client, world):
@@ -1175,48 +1199,71 @@ def township_admin_and_district_reviewer(world):
 def test_mixed_roles_membership_pages_only_where_administrator(
     client, world, township_admin_and_district_reviewer
 ):
-    """The district's memberships cannot be changed or deleted by the township administrator."""
+    """The district's memberships cannot be changed or deleted by the township administrator.
+
+    They lie in the scope of the user's reviewer role only, and reviewers may not view
+    memberships, so they are out of scope for MembershipAdmin: 404, GET and POST alike.
+    """
     client.force_login(township_admin_and_district_reviewer)
     district_member = membership_of(world, Role.EDITOR, "district")
     url = f"{MEMBERSHIP_CHANGELIST}{district_member.pk}/"
-    assert client.get(url + "change/").status_code != 200
+    assert client.get(url + "change/").status_code == 404
     response = client.post(url + "change/", membership_form_data(district_member, is_active=""))
-    assert response.status_code in (403, 404)
-    assert client.post(url + "delete/", {"post": "yes"}).status_code in (403, 404)
+    assert response.status_code == 404
+    assert client.get(url + "delete/").status_code == 404
+    assert client.post(url + "delete/", {"post": "yes"}).status_code == 404
+    assert client.get(url + "history/").status_code == 404
     district_member.refresh_from_db()
     assert district_member.is_active is True
-    assert Membership.objects.filter(pk=district_member.pk).exists()
+    # The positive side: a membership of the township the user administers.
+    township_member = membership_of(world, Role.EDITOR, "township")
+    url = f"{MEMBERSHIP_CHANGELIST}{township_member.pk}/"
+    response = client.get(url + "change/")
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is True
+    assert client.get(url + "delete/").status_code == 200
+    assert client.get(url + "history/").status_code == 200
 
 
-MEMBERSHIP_VIEW_SCOPE_BUG = (
-    "MembershipAdmin scopes its queryset with ScopedAdminMixin.get_queryset, i.e. scope_q(user) "
-    "over ALL of the user's memberships whatever their role, although only administrators may "
-    "view memberships. A township administrator who is also a district reviewer therefore "
-    "lists every 芙蓉区 membership (user, division, role) in the changelist, and the change and "
-    "delete pages of those memberships answer 403 where a missing id answers 404."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=MEMBERSHIP_VIEW_SCOPE_BUG)
 def test_mixed_roles_membership_list_only_where_administrator(
     client, world, township_admin_and_district_reviewer
 ):
+    """The list shows the township's memberships, none of 芙蓉区's (where the user reviews)."""
     client.force_login(township_admin_and_district_reviewer)
     pks = changelist_pks(client.get(MEMBERSHIP_CHANGELIST))
     expected = set(Membership.objects.filter(division__code=TOWNSHIP).values_list("pk", flat=True))
     assert pks == expected
+    assert changelist_pks(client.get(MEMBERSHIP_CHANGELIST, {"q": "perm-district"})) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=MEMBERSHIP_VIEW_SCOPE_BUG)
-@pytest.mark.parametrize("page", ["change", "delete"])
+@pytest.mark.parametrize(
+    ("page", "method"),
+    [
+        ("change", "get"),
+        ("change", "post"),
+        ("delete", "get"),
+        ("delete", "post"),
+        ("history", "get"),
+    ],
+)
 def test_mixed_roles_membership_outside_admin_scope_answers_like_missing_id(
-    client, world, township_admin_and_district_reviewer, page
+    client, world, township_admin_and_district_reviewer, page, method
 ):
     client.force_login(township_admin_and_district_reviewer)
     district_member = membership_of(world, Role.EDITOR, "district")
-    missing = (Membership.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 999
-    assert client.get(f"{MEMBERSHIP_CHANGELIST}{missing}/{page}/").status_code == 404
-    assert client.get(f"{MEMBERSHIP_CHANGELIST}{district_member.pk}/{page}/").status_code == 404
+    data = {}
+    if method == "post":
+        data = (
+            {"post": "yes"}
+            if page == "delete"
+            else membership_form_data(district_member, is_active="")
+        )
+    send = getattr(client, method)
+    assert (
+        send(f"{MEMBERSHIP_CHANGELIST}{missing_membership_pk()}/{page}/", data).status_code == 404
+    )
+    assert send(f"{MEMBERSHIP_CHANGELIST}{district_member.pk}/{page}/", data).status_code == 404
+    assert Membership.objects.filter(pk=district_member.pk, is_active=True).exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1260,8 +1307,12 @@ def test_admin_index_lists_what_the_role_may_see(client, world, role, level):
 
 
 def test_staff_without_membership_sees_nothing(client, world):
+    """The list and export refuse (403); with no scope at all, every entry is missing (404)."""
     user = UserFactory(username="perm-nobody")
     client.force_login(user)
     assert client.get(ENTRY_CHANGELIST).status_code == 403
-    assert client.get(entry_url("change", entry_at(world, TOWNSHIP).pk)).status_code == 403
     assert client.post(ENTRY_EXPORT, {"format": str(csv_format_index())}).status_code == 403
+    for pk in (entry_at(world, TOWNSHIP).pk, missing_entry_pk()):
+        assert client.get(entry_url("change", pk)).status_code == 404
+        assert client.get(entry_url("delete", pk)).status_code == 404
+        assert client.get(entry_url("history", pk)).status_code == 404
