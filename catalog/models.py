@@ -354,6 +354,7 @@ class CatalogEvent(models.Model):
         KEEP_OWN = "keep_own", _("保留本级要素")
         DROP = "drop", _("删减事项")
         RESTORE = "restore", _("恢复事项")
+        IMPORT = "import", _("导入目录工作簿")
 
     division = models.ForeignKey(
         Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"

@@ -183,3 +183,7 @@ FIXTURES_DIR = BASE_DIR / "fixtures"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Export is allowed to whoever may view the rows (and only the rows in their scope).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# The largest catalog workbook accepted for import, in bytes (default 64 MiB: a 100,000-line
+# workbook is about a third of that).
+CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=64 * 2**20)

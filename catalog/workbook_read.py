@@ -1,0 +1,612 @@
+"""Read catalog workbooks as they are really published, into rows of element values.
+
+Accepts the common table and its variants (``fixtures/catalog-format.md``): a title row above
+the header, a two-row merged header, notes below the table, merged 一级事项 (and other) cells,
+√ marks, the ■/□ channel checklist, no 公开层级 column or other level labels, a 三级事项 column,
+特定群众 / 依申请公开 spellings, ●/〇 marks inside 公开内容, extra columns (kept), and Changsha's
+wide header with 公开层级N / 公开渠道和载体N pairs. Columns are matched by their normalised
+heading text, never by position. The file is streamed (openpyxl read-only), so a workbook of
+100,000 lines is read in bounded memory.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+
+from .models import CatalogEntry, Element
+
+HEADER_SCAN_ROWS = 20
+TRUE_MARKS = {"√", "✓", "✔", "v", "V", "●", "■", "是", "Y", "y", "有", "☑"}
+FALSE_MARKS = {"×", "✗", "否", "无", "-", "—", "/", "□", "〇", "○", "N", "n", "☐"}
+NOTE_PREFIXES = ("注", "备注", "说明", "填表说明", "填报说明")
+ITEM_TYPES = {
+    "政务服务事项": CatalogEntry.ItemType.SERVICE,
+    "政务服务": CatalogEntry.ItemType.SERVICE,
+    "非政务服务事项": CatalogEntry.ItemType.NON_SERVICE,
+    "非政务服务": CatalogEntry.ItemType.NON_SERVICE,
+}
+# Normalised single headings (merged down over both header rows, or alone in one row).
+SINGLE_HEADINGS = {
+    "序号": "seq",
+    "一级事项": "first_level",
+    "二级事项": "second_level",
+    "三级事项": "third_level",
+    "事项类型": "item_type",
+    "对应本级政务服务事项名称": "service_name",
+    "公开内容(要素)": "content",
+    "公开内容(要素)及要求": "content",
+    "公开内容": "content",
+    "公开要素": "content",
+    "公开内容标题": "content_title",
+    "公开内容上传形式": "upload_form",
+    "公开依据": "basis",
+    "公开时限": "time_limit",
+    "公开主体": "subject",
+    "公开渠道和载体": "channels",
+    "公开渠道": "channels",
+    "公开载体": "channels",
+    "公开层级": "levels_text",
+    "备注": "remarks",
+}
+# Sub-headings under a merged top heading.
+SUB_HEADINGS = {
+    ("公开事项", "一级事项"): "first_level",
+    ("公开事项", "二级事项"): "second_level",
+    ("公开事项", "三级事项"): "third_level",
+    ("公开对象", "全社会"): "audience_all",
+    ("公开对象", "特定群体"): "audience_specific",
+    ("公开对象", "特定群众"): "audience_specific",
+    ("公开方式", "主动"): "mode_active",
+    ("公开方式", "主动公开"): "mode_active",
+    ("公开方式", "依申请"): "mode_on_request",
+    ("公开方式", "依申请公开"): "mode_on_request",
+}
+KEY_LABELS = {
+    "seq": "序号",
+    "first_level": "一级事项",
+    "second_level": "二级事项",
+    "third_level": "三级事项",
+    "audience_all": "公开对象：全社会",
+    "audience_specific": "公开对象：特定群体",
+    "mode_active": "公开方式：主动",
+    "mode_on_request": "公开方式：依申请",
+    "levels_text": "公开层级",
+    **{e.value: str(e.label) for e in Element},
+}
+FLAG_KEYS = ("audience_all", "audience_specific", "mode_active", "mode_on_request")
+TEXT_KEYS = (
+    "content",
+    "basis",
+    "time_limit",
+    "subject",
+    "service_name",
+    "content_title",
+    "upload_form",
+    "remarks",
+)
+LEGEND = re.compile(r"[(（][^()（）]*[■□●〇√“”\"][^()（）]*[)）]")
+
+
+class WorkbookError(Exception):
+    """A file-level problem (not a workbook, corrupt, encrypted, too big, no usable sheet)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One problem in one place: sheet, row number (1-based), column heading, message."""
+
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"工作表“{self.sheet}”"
+        if self.row:
+            where += f"第{self.row}行"
+        if self.column:
+            where += f"“{self.column}”列"
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class SheetHeader:
+    """How one sheet's headings were understood."""
+
+    sheet: str
+    domain: str
+    header_rows: tuple[int, ...]
+    mapping: list[tuple[str, str]] = field(default_factory=list)  # (heading, element label)
+    extra: list[str] = field(default_factory=list)  # headings kept as extra columns
+    level_labels: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    """One catalog line: where it is, its natural key and its element values."""
+
+    sheet: str
+    row: int
+    domain: str
+    first_level: str
+    second_level: str
+    values: dict
+    channel_names: list[str]
+    extra: dict
+    errors: list[CellError]
+
+
+def normalise_heading(text) -> str:
+    """Return a heading without spaces, legends and full-width parentheses."""
+    if text is None:
+        return ""
+    text = str(text)
+    text = LEGEND.sub("", text)
+    text = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
+    return text
+
+
+def _open(source) -> tuple[bytes | IO[bytes], int]:
+    if isinstance(source, str | Path):
+        path = Path(source)
+        return path.open("rb"), path.stat().st_size
+    if isinstance(source, bytes | bytearray):
+        return io.BytesIO(source), len(source)
+    position = source.tell()
+    source.seek(0, io.SEEK_END)
+    size = source.tell() - position
+    source.seek(position)
+    return source, size
+
+
+def open_workbook(source):
+    """Open ``source`` (path, bytes or binary file) for streaming; raise WorkbookError."""
+    import openpyxl
+
+    handle, size = _open(source)
+    limit = settings.CATALOG_IMPORT_MAX_BYTES
+    if size > limit:
+        raise WorkbookError(
+            f"文件过大：{size / 2**20:.1f} MB，超过导入上限 {limit / 2**20:.0f} MB。"
+            "请按领域拆分为多个工作簿后分别导入。"
+        )
+    if size == 0:
+        raise WorkbookError("文件是空的，请选择目录工作簿（.xlsx）。")
+    head = handle.read(8)
+    handle.seek(handle.tell() - len(head))
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        data = handle.read()
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise WorkbookError(
+                "文件设有打开密码，无法读取。请在 Excel 中取消密码后另存为 .xlsx 再导入。"
+            )
+        raise WorkbookError("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 格式后再导入。")
+    if not head.startswith(b"PK"):
+        raise WorkbookError("文件不是 Excel 工作簿（.xlsx），请检查所选文件。")
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise WorkbookError(
+            "文件已损坏，无法作为 Excel 工作簿读取，请重新保存后再导入。"
+        ) from error
+    except Exception as error:  # openpyxl raises a zoo of errors for broken parts
+        raise WorkbookError(
+            "文件已损坏，无法作为 Excel 工作簿读取，请重新保存后再导入。"
+        ) from error
+    return book
+
+
+def _merge_ranges(book, sheet) -> list[tuple[int, int, int, int]]:
+    """Return the sheet's merged ranges as (min_col, min_row, max_col, max_row).
+
+    Read-only worksheets do not load merges; the <mergeCells> element sits after the data,
+    so scan the part's bytes for it in chunks instead of parsing the whole XML again.
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    archive = getattr(book, "_archive", None)
+    path = getattr(sheet, "_worksheet_path", None)
+    if archive is None or path is None:
+        return []
+    pattern = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
+    ranges, tail = [], b""
+    with archive.open(path) as part:
+        while chunk := part.read(1 << 20):
+            buffer = tail + chunk
+            matches = list(pattern.finditer(buffer))
+            for match in matches:
+                ranges.append(range_boundaries(match.group(1).decode()))
+            # Keep the unmatched end in case a tag straddles two chunks.
+            tail = buffer[matches[-1].end() :] if matches else buffer[-200:]
+    return ranges
+
+
+class _Filler:
+    """Give every cell inside a merged range the value of the range's top-left cell."""
+
+    def __init__(self, ranges):
+        self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        for min_col, min_row, max_col, max_row in ranges:
+            for r in range(min_row, max_row + 1):
+                for c in range(min_col, max_col + 1):
+                    if (r, c) != (min_row, min_col):
+                        self.anchor[(r, c)] = (min_row, min_col)
+        self.values: dict[tuple[int, int], object] = {}
+        self.anchors = set(self.anchor.values())
+
+    def remember(self, row: int, col: int, value) -> None:
+        if (row, col) in self.anchors:
+            self.values[(row, col)] = value
+
+    def value(self, row: int, col: int):
+        anchor = self.anchor.get((row, col))
+        return self.values.get(anchor) if anchor else None
+
+    def covers(self, row: int, col: int) -> bool:
+        return (row, col) in self.anchor
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _header_keys(top_row: list[str], sub_row: list[str] | None):
+    """Map columns to keys from one or two header rows; return (keys, headings, two_rows)."""
+    keys, headings = [], []
+    two_rows = bool(sub_row) and any(
+        (normalise_heading(t), normalise_heading(s)) in SUB_HEADINGS
+        or (normalise_heading(t) in ("公开层级", "公开渠道和载体") and s)
+        for t, s in zip(top_row, sub_row, strict=False)
+    )
+    for i, top in enumerate(top_row):
+        top_n = normalise_heading(top)
+        sub = normalise_heading(sub_row[i]) if two_rows and i < len(sub_row) else ""
+        heading = f"{top_n}/{sub}" if sub else top_n
+        key = None
+        if sub and (top_n, sub) in SUB_HEADINGS:
+            key = SUB_HEADINGS[(top_n, sub)]
+        elif sub and top_n == "公开层级":
+            key = f"level_flag:{sub}"
+        elif sub and top_n in ("", "公开事项") and sub in SINGLE_HEADINGS:
+            key = SINGLE_HEADINGS[sub]
+        elif top_n in SINGLE_HEADINGS and not sub:
+            key = SINGLE_HEADINGS[top_n]
+        elif not sub and (m := re.fullmatch(r"公开层级(\d+)", top_n)):
+            key = f"level_{m.group(1)}"
+        elif not sub and (m := re.fullmatch(r"公开渠道和载体(\d+)", top_n)):
+            key = f"level_{m.group(1)}_channels"
+        elif sub and SINGLE_HEADINGS.get(top_n) == "channels":
+            # A channel checklist laid out as one √ column per channel.
+            key = f"channel_flag:{sub}"
+        keys.append(key)
+        headings.append(heading)
+    return keys, headings, two_rows
+
+
+def _find_domain(texts: list[str], sheet_title: str, domains: list[str]) -> str | None:
+    for text in [*texts, sheet_title]:
+        found = [d for d in domains if d in normalise_heading(text)]
+        if found:
+            return max(found, key=len)
+    return None
+
+
+def parse_marks(text: str) -> bool | None:
+    """Return True/False for a mark cell, or None when the text is not a mark."""
+    if not text:
+        return False
+    if text in TRUE_MARKS:
+        return True
+    if text in FALSE_MARKS:
+        return False
+    return None
+
+
+def parse_channel_names(text: str) -> list[str]:
+    """Return the selected channel names of a channel cell (■/□ checklist, √, or a list)."""
+    text = text.replace("（", "(").replace("）", ")")
+    if any(mark in text for mark in ("■", "□", "☑", "☐")):
+        parts = re.split(r"([■□☑☐])", text)
+        names = []
+        for mark, name in zip(parts[1::2], parts[2::2], strict=False):
+            name = re.sub(r"\s+", "", name)
+            if mark in ("■", "☑") and name:
+                names.append(name)
+        return names
+    tokens = re.split(r"[、,，;；\n\r]+|\s{1,}|\d+[.、．]", text)
+    return [re.sub(r"\s+", "", t).lstrip("√") for t in tokens if t and t.strip("√ ")]
+
+
+def read_rows(source, *, domains: list[str]) -> Iterator[SheetHeader | ParsedRow | CellError]:
+    """Yield, sheet by sheet, a SheetHeader then its ParsedRows; CellErrors for bad places.
+
+    ``domains`` are the known domain names; a sheet's domain is found in its title rows or
+    its name.
+    """
+    book = open_workbook(source)
+    try:
+        found_any = False
+        for sheet in book.worksheets:
+            if not hasattr(sheet, "iter_rows"):
+                continue  # chart sheets
+            result = yield from _read_sheet(book, sheet, domains)
+            found_any = found_any or result
+        if not found_any:
+            raise WorkbookError("工作簿中没有可导入的目录表：每个工作表都为空或没有可识别的表头。")
+    finally:
+        book.close()
+
+
+def _read_sheet(book, sheet, domains):
+    title = sheet.title
+    filler = _Filler(_merge_ranges(book, sheet))
+    rows = sheet.iter_rows()
+    buffered: list[tuple[int, list]] = []
+    header_at = None
+    for index, cells in enumerate(rows, 1):
+        values = []
+        for col, cell in enumerate(cells, 1):
+            value = getattr(cell, "value", None)
+            filler.remember(index, col, value)
+            values.append(cell)
+        buffered.append((index, values))
+        texts = [normalise_heading(getattr(c, "value", None)) for c in values]
+        if header_at is None and "二级事项" in texts:
+            header_at = index
+            # 二级事项 is usually a sub-heading under 公开事项 in the row above.
+            above = buffered[-2][1] if len(buffered) > 1 else []
+            if "公开事项" in [normalise_heading(getattr(c, "value", None)) for c in above]:
+                header_at = index - 1
+        if header_at is not None and index >= header_at + 1:
+            break
+        if index >= HEADER_SCAN_ROWS:
+            break
+    if not buffered or all(
+        _cell_text(getattr(c, "value", None)) == "" for _, cs in buffered for c in cs
+    ):
+        return False
+    if header_at is None:
+        # A sheet with content but no recognisable header is an error, unless it only holds
+        # notes (a cover or instructions sheet).
+        yield CellError(
+            title,
+            0,
+            "",
+            "找不到表头：前20行中没有“二级事项”列。请使用标准目录表格（含“公开事项/二级事项”等列）。",
+        )
+        return True
+    top_cells = dict(buffered)[header_at]
+    top = [
+        _cell_text(c.value) or _cell_text(filler.value(header_at, i))
+        for i, c in enumerate(top_cells, 1)
+    ]
+    sub_cells = dict(buffered).get(header_at + 1, [])
+    sub = [_cell_text(getattr(c, "value", None)) for c in sub_cells]
+    top_filled = _fill_right_under(top, sub)
+    keys, headings, two_rows = _header_keys(top_filled, sub if sub else None)
+    if "second_level" not in keys:
+        yield CellError(title, header_at, "", "表头中没有“二级事项”列。")
+        return True
+    title_texts = [
+        _cell_text(getattr(c, "value", None)) for i, cs in buffered if i < header_at for c in cs
+    ]
+    domain = _find_domain(title_texts, title, domains)
+    if domain is None:
+        yield CellError(
+            title,
+            0,
+            "",
+            "无法确定所属领域：标题行或工作表名称中应含有领域名称（如“重大建设项目”）。",
+        )
+        return True
+    header = SheetHeader(
+        sheet=title,
+        domain=domain,
+        header_rows=(header_at, header_at + 1) if two_rows else (header_at,),
+    )
+    for heading, key in zip(headings, keys, strict=True):
+        if not heading:
+            continue
+        if key is None:
+            header.extra.append(heading)
+        elif key.startswith("level_flag:"):
+            header.level_labels.append(key.split(":", 1)[1])
+            header.mapping.append((heading, f"公开层级：{key.split(':', 1)[1]}"))
+        elif key.startswith("channel_flag:"):
+            header.mapping.append((heading, f"公开渠道和载体：{key.split(':', 1)[1]}"))
+        elif re.fullmatch(r"level_\d+(_channels)?", key):
+            n = key.split("_")[1]
+            header.mapping.append(
+                (heading, f"公开层级{n}" + ("的渠道" if key.endswith("channels") else ""))
+            )
+        else:
+            header.mapping.append((heading, KEY_LABELS.get(key, key)))
+    yield header
+    first_data = header_at + (2 if two_rows else 1)
+    pending = [(i, cs) for i, cs in buffered if i >= first_data]
+
+    def all_rows():
+        yield from pending
+        for index, cells in enumerate(rows, len(buffered) + 1):
+            yield index, list(cells)
+
+    previous_first = ""
+    for index, cells in all_rows():
+        formula_cols = []
+        texts, own = [], []
+        for col, cell in enumerate(cells, 1):
+            value = getattr(cell, "value", None)
+            filler.remember(index, col, value)
+            own.append(_cell_text(value))
+            if value is None and filler.covers(index, col):
+                value = filler.value(index, col)
+            if getattr(cell, "data_type", None) == "f":
+                formula_cols.append(col)
+            texts.append(_cell_text(value))
+        if not any(texts):
+            continue
+        filled_own = [t for t in own if t]
+        if len(filled_own) == 1 and filled_own[0].startswith(NOTE_PREFIXES):
+            continue  # a note under the table, often merged across the whole width
+        row_keys = {k: texts[i] if i < len(texts) else "" for i, k in enumerate(keys) if k}
+        errors: list[CellError] = []
+        for col in formula_cols:
+            heading = headings[col - 1] if col - 1 < len(headings) else ""
+            errors.append(
+                CellError(
+                    title,
+                    index,
+                    heading,
+                    f"是公式（{texts[col - 1][:30]}），应为文字。请将公式转换为数值后再导入。",
+                )
+            )
+        yield _row(title, index, domain, keys, headings, texts, row_keys, previous_first, errors)
+        previous_first = row_keys.get("first_level") or previous_first
+    return True
+
+
+def _fill_right_under(top: list[str], sub: list[str]) -> list[str]:
+    """Carry a top heading merged across columns over the columns with a sub-heading below."""
+    out, last = [], ""
+    for i, text in enumerate(top):
+        if text:
+            last = text
+            out.append(text)
+        elif i < len(sub) and sub[i]:
+            out.append(last)
+        else:
+            out.append("")
+    return out
+
+
+def _row(
+    sheet, index, domain, keys, headings, texts, row_keys, previous_first, errors
+) -> ParsedRow:
+    first = row_keys.get("first_level") or previous_first
+    second = row_keys.get("second_level", "")
+    third = row_keys.get("third_level", "")
+    if not second:
+        errors.append(CellError(sheet, index, "二级事项", "缺少二级事项名称。"))
+    if not first:
+        errors.append(CellError(sheet, index, "一级事项", "缺少一级事项名称。"))
+    if third:
+        second = f"{second}—{third}"
+    values: dict = {}
+    for key in TEXT_KEYS:
+        if key in row_keys:
+            values[key] = row_keys[key]
+    if "item_type" in row_keys:
+        text = row_keys["item_type"]
+        if text == "":
+            values["item_type"] = CatalogEntry.ItemType.NON_SERVICE
+        elif text in ITEM_TYPES:
+            values["item_type"] = ITEM_TYPES[text]
+        else:
+            errors.append(
+                CellError(
+                    sheet,
+                    index,
+                    "事项类型",
+                    f"应为“政务服务事项”或“非政务服务事项”，实为“{text}”。",
+                )
+            )
+    flags = {}
+    for key in FLAG_KEYS:
+        if key in row_keys:
+            mark = parse_marks(row_keys[key])
+            if mark is None:
+                errors.append(
+                    CellError(
+                        sheet, index, KEY_LABELS[key], f"应为“√”或留空，实为“{row_keys[key]}”。"
+                    )
+                )
+            flags[key] = bool(mark)
+    if "audience_all" in flags or "audience_specific" in flags:
+        values["audience"] = [
+            flags.get("audience_all", False),
+            flags.get("audience_specific", False),
+        ]
+    if "mode_active" in flags or "mode_on_request" in flags:
+        values["mode"] = [flags.get("mode_active", False), flags.get("mode_on_request", False)]
+    channel_names = parse_channel_names(row_keys["channels"]) if "channels" in row_keys else []
+    flagged = [k for k in keys if k and k.startswith("channel_flag:")]
+    for i, key in enumerate(keys):
+        if key and key.startswith("channel_flag:"):
+            mark = parse_marks(texts[i] if i < len(texts) else "")
+            if mark is None:
+                errors.append(
+                    CellError(sheet, index, headings[i], f"应为“√”或留空，实为“{texts[i]}”。")
+                )
+            elif mark:
+                channel_names.append(key.split(":", 1)[1])
+    if "channels" in row_keys or flagged:
+        values["channels"] = channel_names
+    levels = []
+    for i, key in enumerate(keys):
+        if key and key.startswith("level_flag:"):
+            mark = parse_marks(texts[i] if i < len(texts) else "")
+            if mark is None:
+                errors.append(
+                    CellError(sheet, index, headings[i], f"应为“√”或留空，实为“{texts[i]}”。")
+                )
+            elif mark:
+                levels.append({"level": key.split(":", 1)[1], "channels": list(channel_names)})
+    numbered = sorted(
+        {int(k.split("_")[1]) for k in keys if k and re.fullmatch(r"level_\d+(_channels)?", k)}
+    )
+    for n in numbered:
+        name = row_keys.get(f"level_{n}", "")
+        if name:
+            levels.append(
+                {
+                    "level": name,
+                    "channels": parse_channel_names(row_keys.get(f"level_{n}_channels", "")),
+                }
+            )
+    if "levels_text" in row_keys and row_keys["levels_text"]:
+        for name in re.split(r"[、,，;；\s]+", row_keys["levels_text"]):
+            if name:
+                levels.append({"level": name, "channels": list(channel_names)})
+    if any(k and k.startswith("level") for k in keys):
+        values["levels"] = levels
+    extra = {
+        headings[i]: texts[i]
+        for i, k in enumerate(keys)
+        if k is None and headings[i] and i < len(texts) and texts[i]
+    }
+    for key in TEXT_KEYS:
+        limit = CatalogEntry._meta.get_field(key).max_length
+        if limit and len(values.get(key, "")) > limit:
+            errors.append(
+                CellError(
+                    sheet,
+                    index,
+                    KEY_LABELS[key],
+                    f"不能超过{limit}个字符（现有{len(values[key])}个）。",
+                )
+            )
+    for key, text in (("first_level", first), ("second_level", second)):
+        limit = 200 if key == "first_level" else 300
+        if len(text) > limit:
+            errors.append(
+                CellError(
+                    sheet, index, KEY_LABELS[key], f"不能超过{limit}个字符（现有{len(text)}个）。"
+                )
+            )
+    return ParsedRow(sheet, index, domain, first, second, values, channel_names, extra, errors)
