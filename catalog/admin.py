@@ -11,13 +11,19 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
+from import_export.admin import ImportExportMixin
 
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division, within_q
 from districts.permissions import scope_q, scope_q_for
 
 from . import services
+from .admin_import import (
+    CatalogConfirmImportForm,
+    CatalogImportForm,
+    CatalogWorkbookResource,
+    StandardCatalogWorkbook,
+)
 from .forms import CatalogEntryForm
 from .models import (
     CatalogEntry,
@@ -121,9 +127,13 @@ class DerivationStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(CatalogEntry)
-class CatalogEntryAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     form = CatalogEntryForm
     resource_classes = [CatalogEntryResource]
+    import_formats = [StandardCatalogWorkbook]
+    import_form_class = CatalogImportForm
+    confirm_form_class = CatalogConfirmImportForm
+    import_template_name = "admin/catalog/catalogentry/import.html"
     list_display = (
         "item_name",
         "first_level_name",
@@ -214,6 +224,53 @@ class CatalogEntryAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     @admin.display(description=_("数据"))
     def demo_label(self, obj):
         return "演示数据" if obj.is_demo else ""
+
+    # -- workbook import (django-import-export's flow, catalog importer underneath) -------
+    def get_import_resource_classes(self, request):
+        return [CatalogWorkbookResource]
+
+    def get_export_resource_classes(self, request):
+        return [CatalogEntryResource]
+
+    def has_import_permission(self, request):
+        return self.has_change_permission(request)
+
+    def _import_divisions(self, request):
+        return Division.objects.filter(
+            scope_q_for(request.user, "catalog.change_catalogentry")
+        ).order_by("tree_id", "lft")
+
+    def create_import_form(self, request):
+        form = super().create_import_form(request)
+        form.fields["division"].queryset = self._import_divisions(request)
+        return form
+
+    def create_confirm_form(self, request, import_form=None):
+        form = super().create_confirm_form(request, import_form)
+        form.fields["division"].queryset = self._import_divisions(request)
+        return form
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["division"] = import_form.cleaned_data["division"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        # The GET of the upload page builds resources too, before any form is bound.
+        data = getattr(kwargs.get("form"), "cleaned_data", None) or {}
+        return {"division": data.get("division")}
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        message = getattr(e, "message", None) or "无法读取该文件：请选择标准目录工作簿（.xlsx）。"
+        form.add_error("import_file", message)
+
+    def add_success_message(self, result, request):
+        report = getattr(result, "catalog_report", None)
+        if report is not None:
+            self.message_user(
+                request, f"{report.division.name}：{report.summary()}", messages.SUCCESS
+            )
 
     # -- scope and permissions ------------------------------------------------------------
     def has_delete_permission(self, request, obj=None):
