@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+from urllib.parse import quote
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +20,7 @@ from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division, within_q
 from districts.permissions import scope_q, scope_q_for
 
-from . import services
+from . import services, workbook_export
 from .admin_import import (
     CatalogConfirmImportForm,
     CatalogImportForm,
@@ -307,6 +310,11 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
         return [
             path("tree/", wrap(self.tree_view), name="{}_{}_tree".format(*info)),
             path("derive/", wrap(self.derive_view), name="{}_{}_derive".format(*info)),
+            path(
+                "standard-export/",
+                wrap(self.standard_export_view),
+                name="{}_{}_standard_export".format(*info),
+            ),
             path("<int:pk>/drop/", wrap(self.drop_view), name="{}_{}_drop".format(*info)),
             path("<int:pk>/restore/", wrap(self.restore_view), name="{}_{}_restore".format(*info)),
             path(
@@ -540,6 +548,35 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/catalog/catalogentry/tree.html", context)
 
+    def standard_export_view(self, request):
+        """Export a division's catalog (or one domain of it): standard workbook, CSV or JSON."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        divisions = Division.objects.filter(
+            scope_q_for(request.user, "catalog.view_catalogentry", "catalog.change_catalogentry")
+        ).order_by("tree_id", "lft")
+        if request.GET.get("division"):
+            division = divisions.filter(code=request.GET["division"]).first()
+            if division is None:
+                raise Http404("区划不存在或不在您的管辖范围内。")
+            domain = None
+            if request.GET.get("domain"):
+                domain = Domain.objects.filter(pk=request.GET["domain"]).first()
+                if domain is None:
+                    raise Http404("没有这个领域。")
+            kind = request.GET.get("format", "xlsx")
+            if kind not in ("xlsx", "csv", "json"):
+                raise Http404("不支持的导出格式。")
+            return export_download(division=division, domain=domain, kind=kind)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "导出标准目录",
+            "choices": divisions,
+            "domains": Domain.objects.all(),
+        }
+        return TemplateResponse(request, "admin/catalog/catalogentry/standard_export.html", context)
+
     def derive_view(self, request):
         """Derive (or complete) a division's catalog from its parent's."""
         if not self.has_change_permission(request):
@@ -575,6 +612,25 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
             "choices": choices,
         }
         return TemplateResponse(request, "admin/catalog/catalogentry/derive.html", context)
+
+
+def export_download(*, division: Division, domain: Domain | None, kind: str) -> HttpResponse:
+    """Return the division's catalog as a file download in ``kind`` (xlsx, csv or json)."""
+    name = f"{division.name}{domain.name if domain else ''}基层政务公开标准目录.{kind}"
+    if kind == "xlsx":
+        buffer = io.BytesIO()
+        workbook_export.export_workbook(division=division, domain=domain, stream=buffer)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body = buffer.getvalue()
+    else:
+        text = io.StringIO()
+        writer = workbook_export.export_csv if kind == "csv" else workbook_export.export_json
+        writer(division=division, domain=domain, stream=text)
+        content_type = "text/csv; charset=utf-8" if kind == "csv" else "application/json"
+        body = text.getvalue().encode("utf-8")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 @admin.register(CatalogEvent)
