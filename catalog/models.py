@@ -190,9 +190,12 @@ class CatalogEntryQuerySet(models.QuerySet):
         return self.exclude(upstream_changed=[])
 
     def in_catalog_order(self) -> CatalogEntryQuerySet:
+        # Ids break ties so that a domain's and a first-level item's entries stay together.
         return self.order_by(
             "item__first_level__domain__display_order",
+            "item__first_level__domain_id",
             "item__first_level__display_order",
+            "item__first_level_id",
             "item__display_order",
             "item_id",
         )
