@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.models import CatalogEntry, Channel, Domain, Element
-from catalog.services import entry_create, get_value
+from catalog.services import entry_create, entry_update, get_value
 from catalog.workbook_export import export_workbook
 from catalog.workbook_import import UNCHANGED, import_catalog
 from districts.models import Division
@@ -77,15 +77,12 @@ def test_a_district_catalog_imported_into_an_empty_sibling_is_identical(demo):
     tianxin = Division.objects.get(code="430103")
     # Make 芙蓉区 differ from the city, so that the copy must carry personalised elements.
     entry = CatalogEntry.objects.filter(division=furong).first()
-    from catalog.services import entry_update
-
     entry_update(
         entry=entry, changes={"time_limit": "=5个工作日内", "mode": [True, True]}, user=None
     )
     workbook = exported(furong)
+    # Empty 天心区's demo catalog (townships first: they point at it) to import into it.
     with transaction.atomic():
-        # 天心区's demo catalog exists; clear it to an empty catalog by dropping nothing but
-        # comparing only what the import writes: import into a county with no catalog instead.
         CatalogEntry.objects.filter(division__parent=tianxin).delete()
         CatalogEntry.objects.filter(division=tianxin).delete()
     report = import_catalog(source=workbook, division=tianxin, user=None)
