@@ -383,6 +383,24 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
     entry = _lock(entry)
     if entry.is_dropped:
         raise ValidationError("该事项已删减，请先恢复再修改。")
+    changes = dict(changes)
+    if "extra" in changes:
+        # Extra workbook columns are the entry's own notes: recorded, never propagated.
+        extra = changes.pop("extra") or {}
+        if not isinstance(extra, dict):
+            raise ValidationError("其他列：应为“列名: 内容”的对应表。")
+        if extra != entry.extra:
+            old_extra, entry.extra = entry.extra, extra
+            entry.updated_by = user
+            entry.save(update_fields=["extra", "updated_by", "updated_at"])
+            _event(
+                entry,
+                CatalogEvent.Action.PERSONALISE,
+                user,
+                old_value=old_extra,
+                new_value=extra,
+                detail={"field": "extra"},
+            ).save()
     changed: dict[str, tuple[Any, Any]] = {}
     for element, raw in changes.items():
         value = normalise_value(element, raw)

@@ -93,8 +93,9 @@ class ImportReport:
         )
         if self.has_errors:
             text += "。存在错误，未写入任何数据"
-        if self.new_channels:
-            text += f"；新增渠道：{'、'.join(self.new_channels)}"
+        if self.new_channels and not self.has_errors:
+            verb = "将新增渠道" if self.dry_run else "新增渠道"
+            text += f"；{verb}：{'、'.join(self.new_channels)}"
         return text + "。"
 
 
@@ -212,6 +213,15 @@ class _Importer:
 
     def process(self, rows: list[ParsedRow]) -> None:
         """Work out and write one chunk of rows (inside the import's transaction)."""
+        start = len(self.report.outcomes)
+        self._process(rows)
+        # Outcomes were recorded as each row was decided; report them in workbook order.
+        position = {(r.sheet, r.row): i for i, r in enumerate(rows)}
+        self.report.outcomes[start:] = sorted(
+            self.report.outcomes[start:], key=lambda o: position[(o.sheet, o.row)]
+        )
+
+    def _process(self, rows: list[ParsedRow]) -> None:
         good = [r for r in rows if not r.errors]
         for row in rows:
             if row.errors:
@@ -250,8 +260,13 @@ class _Importer:
         self._write(creates, updates)
 
     def _plan_update(self, row, entry, values, updates) -> None:
-        changes = {el: v for el, v in values.items() if services.get_value(entry, el) != v}
+        changes = {
+            el: v for el, v in values.items() if not _same(el, services.get_value(entry, el), v)
+        }
         labels = [str(Element(el).label) for el in changes]
+        if row.extra != (entry.extra or {}):
+            changes["extra"] = row.extra
+            labels.append("其他列")
         if entry.is_dropped:
             if entry.source is not None and entry.source.is_dropped:
                 row.errors.append(
@@ -298,7 +313,9 @@ class _Importer:
                 channel_ids = value
             else:
                 services._set_columns(entry, element, value)
-            if source is not None and services.get_value(source, element) != value:
+            if source is not None and not _same(
+                element, services.get_value(source, element), value
+            ):
                 overridden.append(element)
         entry.overridden = overridden
         entry.extra = row.extra
@@ -353,6 +370,14 @@ class _Importer:
                 list(row.errors),
             )
         )
+
+
+def _same(element: str, old, new) -> bool:
+    """Return True when two values of ``element`` mean the same (levels in any order)."""
+    if element == Element.LEVELS:
+        key = lambda level: (level["level"], level["channels"])  # noqa: E731
+        return sorted(old, key=key) == sorted(new, key=key)
+    return old == new
 
 
 def import_catalog(

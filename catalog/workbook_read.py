@@ -269,14 +269,21 @@ def _cell_text(value) -> str:
 def _header_keys(top_row: list[str], sub_row: list[str] | None):
     """Map columns to keys from one or two header rows; return (keys, headings, two_rows)."""
     keys, headings = [], []
-    two_rows = bool(sub_row) and any(
-        (normalise_heading(t), normalise_heading(s)) in SUB_HEADINGS
-        or (normalise_heading(t) in ("公开层级", "公开渠道和载体") and s)
-        for t, s in zip(top_row, sub_row, strict=False)
+    # The row below is a second header row only if it holds real sub-headings: a data line
+    # with text under 公开渠道和载体 or 公开层级 must not be mistaken for one.
+    pairs = list(zip(top_row, sub_row or [], strict=False))
+    level_subs = sum(
+        1
+        for t, s in pairs
+        if normalise_heading(t) == "公开层级" and re.fullmatch(r".{1,8}级", _sub(s))
+    )
+    # Level labels count only when 公开层级 spans two or more of them (a merged heading).
+    two_rows = bool(sub_row) and (
+        any((normalise_heading(t), _sub(s)) in SUB_HEADINGS for t, s in pairs) or level_subs >= 2
     )
     for i, top in enumerate(top_row):
         top_n = normalise_heading(top)
-        sub = normalise_heading(sub_row[i]) if two_rows and i < len(sub_row) else ""
+        sub = _sub(sub_row[i]) if two_rows and i < len(sub_row) else ""
         heading = f"{top_n}/{sub}" if sub else top_n
         key = None
         if sub and (top_n, sub) in SUB_HEADINGS:
@@ -321,6 +328,8 @@ def parse_marks(text: str) -> bool | None:
 def parse_channel_names(text: str) -> list[str]:
     """Return the selected channel names of a channel cell (■/□ checklist, √, or a list)."""
     text = text.replace("（", "(").replace("）", ")")
+    # A note sometimes follows the checklist in the same cell: 注:有关公开信息可推送……
+    text = re.split(r"\s*注[:：]", text)[0]
     if any(mark in text for mark in ("■", "□", "☑", "☐")):
         parts = re.split(r"([■□☑☐])", text)
         names = []
@@ -383,7 +392,12 @@ def _read_sheet(book, sheet, domains):
         return False
     if header_at is None:
         # A sheet with content but no recognisable header is an error, unless it only holds
-        # notes (a cover or instructions sheet).
+        # notes (a cover or instructions sheet: one text per row, or named so).
+        notes_only = all(
+            sum(1 for c in cs if _cell_text(getattr(c, "value", None))) <= 1 for _, cs in buffered
+        )
+        if notes_only or any(word in title for word in ("说明", "封面", "填表", "注意事项")):
+            return False
         yield CellError(
             title,
             0,
@@ -479,6 +493,12 @@ def _read_sheet(book, sheet, domains):
         yield _row(title, index, domain, keys, headings, texts, row_keys, previous_first, errors)
         previous_first = row_keys.get("first_level") or previous_first
     return True
+
+
+def _sub(text) -> str:
+    """Return a sub-heading without a trailing remark, e.g. 特定群体(请写明) → 特定群体."""
+    sub = normalise_heading(text)
+    return re.sub(r"\([^()]*\)$", "", sub) if sub not in ("镇(街)级", "乡(村)级") else sub
 
 
 def _fill_right_under(top: list[str], sub: list[str]) -> list[str]:
