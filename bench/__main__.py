@@ -1,7 +1,12 @@
 """Run the benchmarks and print a table with the machine's details.
 
 Each measurement runs in a fresh child process on a fresh database, so that neither caches
-nor memory from one run colour the next. Usage: ``python -m bench [--repeat N] [--db ...]``.
+nor memory from one run colour the next. Two sets of cases: ``derive`` (derive the districts'
+and townships' catalogs from the city's) and ``import`` (import generated standard workbooks of
+1,542 and 100,000 lines, against django-import-export's default path and a plain bulk_create
+of the same 1,542 lines).
+
+Usage: ``python -m bench [--repeat N] [--db sqlite|postgres|both] [--cases derive,import]``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
+CASE_SETS = {
+    "derive": ("derive", "bulk_create"),
+    "import": ("import_1542", "ie_default_1542", "bulk_create_1542", "import_100k"),
+}
+CASE_NAMES = {
+    "derive": "derive 9 districts + 170 townships (service)",
+    "bulk_create": "plain bulk_create of the same rows",
+    "import_1542": "import_catalog, 1,542-line workbook",
+    "ie_default_1542": "import-export default path, same 1,542",
+    "bulk_create_1542": "plain bulk_create of the same 1,542 rows",
+    "import_100k": "import_catalog, 100,000-line workbook",
+}
+WORKBOOK_NAMES = {"import_1542": "1,542 lines", "import_100k": "100,000 lines"}
+# (numerator, denominator, label, target ratio or None)
+RATIOS = {
+    "derive": [("derive", "bulk_create", "ratio derive / bulk_create", None)],
+    "import": [
+        ("import_1542", "ie_default_1542", "ratio import / import-export default", None),
+        ("import_1542", "bulk_create_1542", "ratio import / bulk_create", 2.0),
+    ],
+}
+# case: (seconds, peak MiB or None)
+TARGETS = {"import_1542": (3.0, None), "import_100k": (60.0, 500.0)}
 
 
 def machine() -> list[str]:
@@ -70,10 +98,30 @@ def pg_available() -> bool:
         return False
 
 
+def parse_sets(text: str) -> list[str]:
+    sets = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [part for part in sets if part not in CASE_SETS]
+    if unknown or not sets:
+        raise argparse.ArgumentTypeError(
+            f"unknown case set {', '.join(unknown) or text!r}; choose from {', '.join(CASE_SETS)}"
+        )
+    return sets
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--cases",
+        type=parse_sets,
+        default=list(CASE_SETS),
+        help="comma-separated case sets: derive, import (default: all)",
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     dbs = []
@@ -84,6 +132,7 @@ def main() -> None:
             dbs.append(("PostgreSQL", PG_URL))
         elif args.db == "postgres":
             raise SystemExit("PostgreSQL on 127.0.0.1:5432 does not answer.")
+    cases = [case for name in CASE_SETS if name in args.cases for case in CASE_SETS[name]]
     print("\n".join(machine()))
     header = (
         f"{'database':<11} {'case':<42} {'median s':>9} {'runs s':>24} {'peak MiB':>9} {'rows':>8}"
@@ -91,31 +140,51 @@ def main() -> None:
     print()
     print(header)
     print("-" * len(header))
+    workbooks: dict[str, float] = {}
     for label, url in dbs:
         results: dict[str, list[dict]] = {}
         for _ in range(args.repeat):
-            # Alternate the cases so that machine noise falls on both alike.
-            for case in ("derive", "bulk_create"):
+            # Alternate the cases so that machine noise falls on all alike.
+            for case in cases:
                 results.setdefault(case, []).append(run_child(case, url))
         medians = {}
         for case, runs in results.items():
             times = [r["seconds"] for r in runs]
             medians[case] = statistics.median(times)
-            name = {
-                "derive": "derive 9 districts + 170 townships (service)",
-                "bulk_create": "plain bulk_create of the same rows",
-            }[case]
-            print(
-                f"{label:<11} {name:<42} {medians[case]:>9.2f} "
+            peak = max(r["peak_mib"] for r in runs)
+            line = (
+                f"{label:<11} {CASE_NAMES[case]:<42} {medians[case]:>9.2f} "
                 f"{' '.join(f'{t:.2f}' for t in times):>24} "
-                f"{max(r['peak_mib'] for r in runs):>9.1f} {runs[0]['rows']:>8}"
+                f"{peak:>9.1f} {runs[0]['rows']:>8}"
             )
-        print(
-            f"{label:<11} {'ratio derive / bulk_create':<42} "
-            f"{medians['derive'] / medians['bulk_create']:>9.2f}"
-        )
+            if case in TARGETS:
+                seconds, mib = TARGETS[case]
+                line += f"   target < {seconds:.0f} s: {verdict(medians[case] < seconds)}"
+                if mib is not None:
+                    line += f", < {mib:.0f} MiB: {verdict(peak < mib)}"
+            print(line)
+            if "workbook_mib" in runs[0]:
+                workbooks[case] = runs[0]["workbook_mib"]
+        for name in args.cases:
+            for top, bottom, text, target in RATIOS[name]:
+                ratio = medians[top] / medians[bottom]
+                line = f"{label:<11} {text:<42} {ratio:>9.2f}"
+                if target is not None:
+                    line += f"   target <= {target:.0f}: {verdict(ratio <= target)}"
+                print(line)
     print()
     print("peak MiB: the process's peak resident memory (ru_maxrss), setup included.")
+    if "import" in args.cases:
+        sizes = "; ".join(f"{WORKBOOK_NAMES[c]} {mib:.2f} MiB" for c, mib in workbooks.items())
+        print(f"workbooks: {sizes} (written untimed, by a separate process, before each run).")
+        print(
+            "import-export default: ModelResource.import_data(dry_run=False, use_transactions=True)"
+        )
+        print(
+            "  of a flat Dataset (division by code, item by pk, scalar elements, flags, channels);"
+        )
+        print("  it and bulk_create get their first- and second-level items created beforehand,")
+        print("  untimed; import_catalog creates them itself, timed.")
 
 
 if __name__ == "__main__":
