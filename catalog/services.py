@@ -85,9 +85,14 @@ def _set_columns(entry: CatalogEntry, element: str, value: Any) -> list[str]:
     return list(columns)
 
 
+# Choices' .values builds a new list on each access; imports check every cell against these.
+ELEMENT_VALUES = frozenset(Element.values)
+ITEM_TYPE_VALUES = frozenset(CatalogEntry.ItemType.values)
+
+
 def normalise_value(element: str, value: Any) -> Any:
     """Return ``value`` in the element's canonical form, or raise ValidationError in Chinese."""
-    if element not in Element.values:
+    if element not in ELEMENT_VALUES:
         raise ValidationError(f"未知的公开要素：{element}")
     label = Element(element).label
     if element == Element.CHANNELS:
@@ -124,7 +129,7 @@ def normalise_value(element: str, value: Any) -> Any:
             levels.append({"level": name, "channels": channels})
         return levels
     if element == Element.ITEM_TYPE:
-        if value not in CatalogEntry.ItemType.values:
+        if value not in ITEM_TYPE_VALUES:
             raise ValidationError(f"{label}：应为“政务服务事项”或“非政务服务事项”。")
         return value
     if value is not None and not isinstance(value, str | int | float):

@@ -113,6 +113,7 @@ class _Importer:
         self.seconds: dict[tuple[int, str], SecondLevelItem] = {}
         self.loaded_domains: set[int] = set()
         self.seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+        self.orders: dict[type, int] = {}
 
     # -- vocabulary -----------------------------------------------------------------------
     def _load_domain(self, domain: Domain) -> None:
@@ -135,7 +136,7 @@ class _Importer:
             if key not in self.firsts and key not in new_firsts:
                 new_firsts[key] = FirstLevelItem(domain=domain, name=row.first_level)
         if new_firsts:
-            order = self._next_order(FirstLevelItem, "display_order")
+            order = self._next_order(FirstLevelItem, "display_order", len(new_firsts))
             for i, first in enumerate(new_firsts.values()):
                 first.display_order = order + i
             for first in FirstLevelItem.objects.bulk_create(list(new_firsts.values())):
@@ -147,7 +148,7 @@ class _Importer:
             if key not in self.seconds and key not in new_seconds:
                 new_seconds[key] = SecondLevelItem(first_level=first, name=row.second_level)
         if new_seconds:
-            order = self._next_order(SecondLevelItem, "display_order")
+            order = self._next_order(SecondLevelItem, "display_order", len(new_seconds))
             for i, second in enumerate(new_seconds.values()):
                 second.display_order = order + i
             for second in SecondLevelItem.objects.bulk_create(list(new_seconds.values())):
@@ -159,9 +160,13 @@ class _Importer:
             for i, r in enumerate(rows)
         }
 
-    @staticmethod
-    def _next_order(model, field_name: str) -> int:
-        return (model.objects.aggregate(m=Max(field_name))["m"] or 0) + 1
+    def _next_order(self, model, field_name: str, count: int = 1) -> int:
+        """Return the first of ``count`` display-order numbers after the highest in use."""
+        if model not in self.orders:
+            self.orders[model] = (model.objects.aggregate(m=Max(field_name))["m"] or 0) + 1
+        first = self.orders[model]
+        self.orders[model] += count
+        return first
 
     def _channel_ids(self, names: Iterable[str]) -> list[int]:
         ids = []
@@ -200,7 +205,9 @@ class _Importer:
         values = {}
         for element, raw in row.values.items():
             if element == Element.CHANNELS:
-                raw = self._channel_ids(raw)
+                # Ids from the importer's own channel table need no database check.
+                values[element] = sorted(set(self._channel_ids(raw)))
+                continue
             try:
                 values[element] = services.normalise_value(element, raw)
             except ValidationError as error:

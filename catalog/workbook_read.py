@@ -14,13 +14,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 
+from . import xlsx_stream
 from .models import CatalogEntry, Element
 
 HEADER_SCAN_ROWS = 20
@@ -173,8 +176,6 @@ def _open(source) -> tuple[bytes | IO[bytes], int]:
 
 def open_workbook(source):
     """Open ``source`` (path, bytes or binary file) for streaming; raise WorkbookError."""
-    import openpyxl
-
     handle, size = _open(source)
     limit = settings.CATALOG_IMPORT_MAX_BYTES
     if size > limit:
@@ -196,12 +197,8 @@ def open_workbook(source):
     if not head.startswith(b"PK"):
         raise WorkbookError("文件不是 Excel 工作簿（.xlsx），请检查所选文件。")
     try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise WorkbookError(
-            "文件已损坏，无法作为 Excel 工作簿读取，请重新保存后再导入。"
-        ) from error
-    except Exception as error:  # openpyxl raises a zoo of errors for broken parts
+        book = xlsx_stream.Book(handle)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as error:
         raise WorkbookError(
             "文件已损坏，无法作为 Excel 工作簿读取，请重新保存后再导入。"
         ) from error
@@ -352,9 +349,12 @@ def read_rows(source, *, domains: list[str]) -> Iterator[SheetHeader | ParsedRow
     try:
         found_any = False
         for sheet in book.worksheets:
-            if not hasattr(sheet, "iter_rows"):
-                continue  # chart sheets
-            result = yield from _read_sheet(book, sheet, domains)
+            try:
+                result = yield from _read_sheet(book, sheet, domains)
+            except (ParseError, zipfile.BadZipFile, KeyError, zlib.error, EOFError) as error:
+                raise WorkbookError(
+                    f"工作表“{sheet.title}”已损坏，无法读取。请在 Excel 中重新保存后再导入。"
+                ) from error
             found_any = found_any or result
         if not found_any:
             raise WorkbookError("工作簿中没有可导入的目录表：每个工作表都为空或没有可识别的表头。")
@@ -406,11 +406,15 @@ def _read_sheet(book, sheet, domains):
         )
         return True
     top_cells = dict(buffered)[header_at]
-    top = [
-        _cell_text(c.value) or _cell_text(filler.value(header_at, i))
-        for i, c in enumerate(top_cells, 1)
-    ]
     sub_cells = dict(buffered).get(header_at + 1, [])
+    # Rows end at their last written cell: a heading merged to the right edge leaves the top
+    # row shorter than the sub-heading row.
+    width = max(len(top_cells), len(sub_cells))
+    top = [
+        _cell_text(getattr(top_cells[i - 1], "value", None) if i <= len(top_cells) else None)
+        or _cell_text(filler.value(header_at, i))
+        for i in range(1, width + 1)
+    ]
     sub = [_cell_text(getattr(c, "value", None)) for c in sub_cells]
     top_filled = _fill_right_under(top, sub)
     keys, headings, two_rows = _header_keys(top_filled, sub if sub else None)
