@@ -75,12 +75,7 @@ class Sheet:
         strings = self.book.shared_strings()
         expected = 1
         with self.book._archive.open(self._worksheet_path) as part:
-            data = None
-            for event, element in iterparse(part, events=("start", "end")):
-                if event == "start":
-                    if element.tag == f"{MAIN}sheetData":
-                        data = element
-                    continue
+            for _, element in iterparse(part):
                 if element.tag != ROW:
                     continue
                 number = int(element.get("r") or expected)
@@ -96,9 +91,8 @@ class Sheet:
                     cells.append(self._cell(c, strings))
                 yield cells
                 expected = number + 1
-                # Drop the rows already read, so memory stays flat however long the sheet.
-                if data is not None:
-                    data.clear()
+                # Empty the row once read: what stays behind is one bare element per row.
+                element.clear()
 
     @staticmethod
     def _cell(c, strings: list[str]) -> Cell:
