@@ -5,7 +5,7 @@ the header, a two-row merged header, notes below the table, merged 一级事项 
 √ marks, the ■/□ channel checklist, no 公开层级 column or other level labels, a 三级事项 column,
 特定群众 / 依申请公开 spellings, ●/〇 marks inside 公开内容, extra columns (kept), and Changsha's
 wide header with 公开层级N / 公开渠道和载体N pairs. Columns are matched by their normalised
-heading text, never by position. The file is streamed (openpyxl read-only), so a workbook of
+heading text, never by position. The file is streamed (``xlsx_stream``), so a workbook of
 100,000 lines is read in bounded memory.
 """
 
