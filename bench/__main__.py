@@ -6,7 +6,7 @@ and townships' catalogs from the city's) and ``import`` (import generated standa
 1,542 and 100,000 lines, against django-import-export's default path and a plain bulk_create
 of the same 1,542 lines).
 
-Usage: ``python -m bench [--repeat N] [--db sqlite|postgres|both] [--cases derive,import]``.
+Usage: ``python -m bench [--repeat N] [--db sqlite|postgres|both] [--cases derive,import,export]``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 CASE_SETS = {
     "derive": ("derive", "bulk_create"),
     "import": ("import_1542", "ie_default_1542", "bulk_create_1542", "import_100k"),
+    "export": ("export_city",),
 }
 CASE_NAMES = {
     "derive": "derive 9 districts + 170 townships (service)",
@@ -33,6 +34,7 @@ CASE_NAMES = {
     "ie_default_1542": "import-export default path, same 1,542",
     "bulk_create_1542": "plain bulk_create of the same 1,542 rows",
     "import_100k": "import_catalog, 100,000-line workbook",
+    "export_city": "export the 1,542-entry city catalog (xlsx)",
 }
 WORKBOOK_NAMES = {"import_1542": "1,542 lines", "import_100k": "100,000 lines"}
 # (numerator, denominator, label, target ratio or None)
@@ -42,6 +44,7 @@ RATIOS = {
         ("import_1542", "ie_default_1542", "ratio import / import-export default", None),
         ("import_1542", "bulk_create_1542", "ratio import / bulk_create", 2.0),
     ],
+    "export": [],
 }
 # case: (seconds, peak MiB or None)
 TARGETS = {"import_1542": (3.0, None), "import_100k": (60.0, 500.0)}
@@ -120,7 +123,7 @@ def main() -> None:
         "--cases",
         type=parse_sets,
         default=list(CASE_SETS),
-        help="comma-separated case sets: derive, import (default: all)",
+        help="comma-separated case sets: derive, import, export (default: all)",
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
@@ -163,6 +166,8 @@ def main() -> None:
                 if mib is not None:
                     line += f", < {mib:.0f} MiB: {verdict(peak < mib)}"
             print(line)
+            if "file_mib" in runs[0]:
+                print(f"{'':<11} {'  exported workbook size':<42} {runs[0]['file_mib']:>9.2f} MiB")
             if "workbook_mib" in runs[0]:
                 workbooks[case] = runs[0]["workbook_mib"]
         for name in args.cases:

@@ -250,6 +250,18 @@ def run(case: str, connection) -> None:
         return
     build_city_catalog(city=city)
 
+    if case == "export_city":
+        import io
+
+        from catalog.workbook_export import export_workbook
+
+        buffer = io.BytesIO()
+        seconds, peak, rss_before, _ = timed(lambda: export_workbook(division=city, stream=buffer))
+        extra["file_mib"] = len(buffer.getvalue()) / 2**20
+        rows = CatalogEntry.objects.filter(division=city).count()
+        finish(connection, case, seconds, peak, rss_before, rows, extra)
+        return
+
     if case == "derive":
 
         def step():
