@@ -175,9 +175,6 @@ class CatalogEntryQuerySet(models.QuerySet):
     def in_domain(self, domain: Domain) -> CatalogEntryQuerySet:
         return self.filter(item__first_level__domain=domain)
 
-    def derived_from(self, entry: CatalogEntry) -> CatalogEntryQuerySet:
-        return self.filter(source=entry)
-
     def with_item(self) -> CatalogEntryQuerySet:
         """Join the item, its first-level item, domain and division (the list-page bundle)."""
         return self.select_related("item__first_level__domain", "division", "source")
@@ -324,10 +321,6 @@ class CatalogEntry(models.Model):
     @property
     def first_level(self) -> FirstLevelItem:
         return self.item.first_level
-
-    @property
-    def is_derived(self) -> bool:
-        return self.source_id is not None
 
     def audience_labels(self) -> list[str]:
         return [

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from .models import Division, Membership
-from .services import division_update, membership_grant, membership_update
+from .services import division_create, division_update, membership_grant, membership_update
 
 EDITABLE = ("name", "slug", "kind", "display_order", "nbs_code")
 
@@ -50,9 +50,7 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            # New divisions (a township created by the register) are placed in the tree.
-            obj.full_clean()
-            obj.save()
+            division_create(division=obj)
             return
         current = Division.objects.get(pk=obj.pk)
         division_update(

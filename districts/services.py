@@ -103,6 +103,14 @@ def demo_user(*, username: str, full_name: str, password: str):
 
 
 @transaction.atomic
+def division_create(*, division: Division) -> Division:
+    """Validate and save a new division (e.g. a township the register added); return it."""
+    division.full_clean()
+    division.save()
+    return division
+
+
+@transaction.atomic
 def division_update(*, division: Division, changes: dict, user=None) -> Division:
     """Change a division's descriptive fields (name, slug, kind, order, NBS code); return it.
 
