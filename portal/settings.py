@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "districts",
     "catalog",
     "guides",
+    "workcalendar",
     "portal",
 ]
 
