@@ -27,6 +27,7 @@ from .admin_import import (
     CatalogWorkbookResource,
     StandardCatalogWorkbook,
 )
+from .admin_review import EntryReviewAdminMixin, ReviewStatusFilter
 from .forms import CatalogEntryForm
 from .models import (
     CatalogEntry,
@@ -35,10 +36,18 @@ from .models import (
     Domain,
     Element,
     FirstLevelItem,
+    ReviewStatus,
     SecondLevelItem,
     describe_value,
 )
 from .resources import CatalogEntryResource
+
+
+def _flatten(fields) -> list[str]:
+    out: list[str] = []
+    for field in fields:
+        out.extend(field if isinstance(field, tuple | list) else [field])
+    return out
 
 
 class ReferenceAdmin(admin.ModelAdmin):
@@ -130,7 +139,9 @@ class DerivationStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(CatalogEntry)
-class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class CatalogEntryAdmin(
+    EntryReviewAdminMixin, ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin
+):
     form = CatalogEntryForm
     resource_classes = [CatalogEntryResource]
     import_formats = [StandardCatalogWorkbook]
@@ -144,9 +155,11 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
         "division",
         "item_type",
         "state",
+        "review_state",
         "demo_label",
     )
     list_filter = (
+        ReviewStatusFilter,
         EntryDivisionFilter,
         ("item__first_level__domain", admin.RelatedOnlyFieldListFilter),
         "division__level",
@@ -157,7 +170,14 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     search_fields = ("item__name", "item__first_level__name", "division__name", "content")
     list_select_related = ("item__first_level__domain", "division")
     autocomplete_fields = ("division", "item")
-    actions = ["drop_selected", "restore_selected"]
+    actions = [
+        "submit_selected",
+        "recall_selected",
+        "approve_selected",
+        "return_selected",
+        "drop_selected",
+        "restore_selected",
+    ]
     list_per_page = 50
     change_form_template = "admin/catalog/catalogentry/change_form.html"
     change_list_template = "admin/catalog/catalogentry/change_list.html"
@@ -225,6 +245,12 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
         return format_html(" ".join(["{}"] * len(badges)), *badges)
 
     @admin.display(description=_("数据"))
+    @admin.display(description=_("审核状态"), ordering="status")
+    def review_state(self, obj):
+        return format_html(
+            '<span class="badge status-{}">{}</span>', obj.status, obj.get_status_display()
+        )
+
     def demo_label(self, obj):
         return "演示数据" if obj.is_demo else ""
 
@@ -281,6 +307,9 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == ReviewStatus.SUBMITTED:
+            # Frozen while the office above reviews it; the panel offers to recall it.
+            return [f for fieldset in self.fieldsets for f in _flatten(fieldset[1]["fields"])]
         return ("division", "item") if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
@@ -443,6 +472,10 @@ class CatalogEntryAdmin(ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
                     ).count(),
                     "events": entry.events.select_related("user")[:20],
                     "can_change_entry": self.has_change_permission(request, entry),
+                    "review_url_base": reverse(
+                        "admin:catalog_catalogentry_review", args=[entry.pk, "x"]
+                    )[:-2],
+                    **self.review_context(request, entry),
                 }
             )
         return super().change_view(request, object_id, form_url, extra_context)

@@ -161,6 +161,14 @@ def describe_value(element: str, value: Any) -> str:
     return str(value)
 
 
+class ReviewStatus(models.TextChoices):
+    """Where an entry stands in review: the office above approves before the public sees it."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    PUBLISHED = "published", _("已发布")
+
+
 class CatalogEntryQuerySet(models.QuerySet):
     def active(self) -> CatalogEntryQuerySet:
         return self.filter(is_dropped=False)
@@ -181,6 +189,15 @@ class CatalogEntryQuerySet(models.QuerySet):
 
     def with_elements(self) -> CatalogEntryQuerySet:
         return self.with_item().prefetch_related("channels")
+
+    def public(self) -> CatalogEntryQuerySet:
+        """Return the entries the public sees: approved at least once and not dropped then."""
+        return self.filter(published_values__isnull=False).exclude(
+            published_values__is_dropped=True
+        )
+
+    def awaiting_review(self) -> CatalogEntryQuerySet:
+        return self.filter(status=ReviewStatus.SUBMITTED)
 
     def needing_attention(self) -> CatalogEntryQuerySet:
         """Return entries whose source changed an element that this entry had personalised."""
@@ -274,6 +291,33 @@ class CatalogEntry(models.Model):
     )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
+    # Review state. The public reads ``published_values``, the snapshot taken when the office
+    # above approved; staff edit the working copy above, so published text never changes in place.
+    status = models.CharField(
+        _("审核状态"), max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_values = models.JSONField(_("已发布内容"), null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -299,10 +343,22 @@ class CatalogEntry(models.Model):
                 | Q(is_dropped=False, drop_reason=""),
                 name="entry_drop_reason",
             ),
+            # A published entry has what the public reads; a submitted one says when it was sent.
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | Q(published_values__isnull=False, published_at__isnull=False),
+                name="entry_published_snapshot",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
+                name="entry_submitted_at",
+            ),
         ]
         indexes = [
             models.Index(fields=["division", "is_dropped"], name="entry_division_active"),
+            models.Index(fields=["status", "division"], name="entry_status_division"),
         ]
+        permissions = [("review_catalogentry", _("可审核目录事项"))]
 
     def __str__(self) -> str:
         return f"{self.division.name} · {self.item.name}"
@@ -322,6 +378,13 @@ class CatalogEntry(models.Model):
     def first_level(self) -> FirstLevelItem:
         return self.item.first_level
 
+    @property
+    def published(self) -> PublishedEntry | None:
+        """Return the entry as last approved (what the public reads), or None if never."""
+        if self.published_values is None:
+            return None
+        return PublishedEntry(self.published_values)
+
     def audience_labels(self) -> list[str]:
         return [
             label
@@ -335,6 +398,40 @@ class CatalogEntry(models.Model):
             for flag, label in ((self.mode_active, "主动"), (self.mode_on_request, "依申请"))
             if flag
         ]
+
+
+class PublishedEntry:
+    """An entry's published snapshot, read like the entry: the public pages render this."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.values = values
+
+    def __getattr__(self, name: str) -> Any:
+        if name in SCALAR_ELEMENTS:
+            return self.values.get(name, "")
+        raise AttributeError(name)
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self.values.get("channels") or [])
+
+    @property
+    def is_dropped(self) -> bool:
+        return bool(self.values.get("is_dropped"))
+
+    def audience_labels(self) -> list[str]:
+        flags = self.values.get("audience") or [False, False]
+        return [label for flag, label in zip(flags, ("全社会", "特定群体"), strict=False) if flag]
+
+    def mode_labels(self) -> list[str]:
+        flags = self.values.get("mode") or [False, False]
+        return [label for flag, label in zip(flags, ("主动", "依申请"), strict=False) if flag]
+
+    def get_item_type_display(self) -> str:
+        value = self.values.get("item_type")
+        if value in CatalogEntry.ItemType.values:
+            return str(CatalogEntry.ItemType(value).label)
+        return value or ""
 
 
 class CatalogEvent(models.Model):
@@ -351,6 +448,10 @@ class CatalogEvent(models.Model):
         DROP = "drop", _("删减事项")
         RESTORE = "restore", _("恢复事项")
         IMPORT = "import", _("导入目录工作簿")
+        SUBMIT = "submit", _("提交审核")
+        RECALL = "recall", _("撤回提交")
+        APPROVE = "approve", _("审核通过并发布")
+        RETURN = "return", _("退回修改")
 
     division = models.ForeignKey(
         Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
@@ -368,6 +469,13 @@ class CatalogEvent(models.Model):
     old_value = models.JSONField(_("原值"), null=True, blank=True)
     new_value = models.JSONField(_("新值"), null=True, blank=True)
     detail = models.JSONField(_("说明"), default=dict, blank=True)
+    from_status = models.CharField(
+        _("原状态"), max_length=20, choices=ReviewStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("新状态"), max_length=20, choices=ReviewStatus.choices, blank=True
+    )
+    reason = models.TextField(_("原因"), blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),

@@ -10,9 +10,12 @@ from .models import CatalogEntry
 
 
 def division_catalog(division: Division) -> list[tuple]:
-    """Return the division's active entries grouped as [(domain, [(first_level, [entries])])]."""
+    """Return the division's published entries as [(domain, [(first_level, [entries])])].
+
+    Each entry's ``published`` snapshot is what the page shows, not the working copy.
+    """
     entries = list(
-        CatalogEntry.objects.active().in_division(division).with_elements().in_catalog_order()
+        CatalogEntry.objects.public().in_division(division).with_item().in_catalog_order()
     )
     grouped = []
     for domain, by_domain in groupby(entries, key=lambda e: e.item.first_level.domain):

@@ -26,6 +26,7 @@ from .models import (
     CatalogEvent,
     Channel,
     Element,
+    ReviewStatus,
     SecondLevelItem,
 )
 
@@ -166,10 +167,40 @@ def _lock(entry: CatalogEntry) -> CatalogEntry:
     )
 
 
+def _reopen(entry: CatalogEntry) -> list[str]:
+    """Make ``entry`` a draft again before its owner changes it; return the fields to save.
+
+    A submitted entry is frozen while the office above looks at it; a published one keeps its
+    published snapshot for the public until the change is approved in turn.
+    """
+    if entry.status == ReviewStatus.SUBMITTED:
+        raise ValidationError("该事项已提交审核，审核期间不能修改；如需修改，请先撤回提交。")
+    if entry.status == ReviewStatus.PUBLISHED:
+        entry.status = ReviewStatus.DRAFT
+        return ["status"]
+    return []
+
+
 def _event(entry: CatalogEntry, action: str, user, **kwargs) -> CatalogEvent:
     return CatalogEvent(
         division_id=entry.division_id, entry=entry, action=action, user=user, **kwargs
     )
+
+
+def _status_events(entry: CatalogEntry, before: str, user) -> list[CatalogEvent]:
+    """Return the event recording that an edit took a published entry back to draft."""
+    if before == entry.status:
+        return []
+    return [
+        _event(
+            entry,
+            CatalogEvent.Action.PERSONALISE,
+            user,
+            from_status=before,
+            to_status=entry.status,
+            reason="已发布事项被修改，转为草稿，待重新审核；公众仍看到已发布的内容。",
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +336,14 @@ _FRESH = {
     "created_at",
     "updated_at",
     "updated_by",
+    "status",
+    "submitted_by",
+    "submitted_at",
+    "reviewed_by",
+    "reviewed_at",
+    "return_reason",
+    "published_at",
+    "published_values",
 }
 
 
@@ -326,6 +365,14 @@ def _copy_entries(*, parent: Division, division: Division, user) -> int:
         "created_at",
         "updated_at",
         "updated_by_id",
+        "status",
+        "submitted_by_id",
+        "submitted_at",
+        "reviewed_by_id",
+        "reviewed_at",
+        "return_reason",
+        "published_at",
+        "published_values",
     ]
     table = connection.ops.quote_name(meta.db_table)
     quoted = [connection.ops.quote_name(c) for c in (*copied, *fresh)]
@@ -333,7 +380,7 @@ def _copy_entries(*, parent: Division, division: Division, user) -> int:
     now = timezone.now()
     sql = (
         f"INSERT INTO {table} ({', '.join(quoted)}) "
-        f"SELECT {', '.join(select)}, %s, s.id, %s, %s, %s, %s, %s, %s, %s "
+        f"SELECT {', '.join(select)}, %s, s.id, {', '.join(['%s'] * (len(fresh) - 2))} "
         f"FROM {table} s WHERE s.division_id = %s AND s.is_dropped = %s "
         f"AND NOT EXISTS (SELECT 1 FROM {table} d "
         f"WHERE d.division_id = %s AND d.item_id = s.item_id)"
@@ -347,6 +394,15 @@ def _copy_entries(*, parent: Division, division: Division, user) -> int:
         now,
         now,
         getattr(user, "pk", None),
+        # A derived catalog is the division's own draft until the office above approves it.
+        ReviewStatus.DRAFT,
+        None,
+        None,
+        None,
+        None,
+        "",
+        None,
+        None,
         parent.pk,
         False,
         division.pk,
@@ -389,23 +445,31 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
     if entry.is_dropped:
         raise ValidationError("该事项已删减，请先恢复再修改。")
     changes = dict(changes)
+    status_before = entry.status
     if "extra" in changes:
         # Extra workbook columns are the entry's own notes: recorded, never propagated.
         extra = changes.pop("extra") or {}
         if not isinstance(extra, dict):
             raise ValidationError("其他列：应为“列名: 内容”的对应表。")
         if extra != entry.extra:
+            reopened = _reopen(entry)
             old_extra, entry.extra = entry.extra, extra
             entry.updated_by = user
-            entry.save(update_fields=["extra", "updated_by", "updated_at"])
-            _event(
-                entry,
-                CatalogEvent.Action.PERSONALISE,
-                user,
-                old_value=old_extra,
-                new_value=extra,
-                detail={"field": "extra"},
-            ).save()
+            entry.save(update_fields=["extra", "updated_by", "updated_at", *reopened])
+            CatalogEvent.objects.bulk_create(
+                _status_events(entry, status_before, user)
+                + [
+                    _event(
+                        entry,
+                        CatalogEvent.Action.PERSONALISE,
+                        user,
+                        old_value=old_extra,
+                        new_value=extra,
+                        detail={"field": "extra"},
+                    )
+                ]
+            )
+            status_before = entry.status
     changed: dict[str, tuple[Any, Any]] = {}
     for element, raw in changes.items():
         value = normalise_value(element, raw)
@@ -414,7 +478,7 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
             changed[element] = (old, value)
     if not changed:
         return entry
-    fields = {"updated_by", "updated_at"}
+    fields = {"updated_by", "updated_at", *_reopen(entry)}
     overridden, pending = list(entry.overridden), list(entry.upstream_changed)
     for element, (_old, new) in changed.items():
         if element == Element.CHANNELS:
@@ -430,7 +494,8 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
     entry.full_clean(exclude=["source", "division", "item"], validate_unique=False)
     entry.save(update_fields=[*fields, "overridden", "upstream_changed"])
     CatalogEvent.objects.bulk_create(
-        [
+        _status_events(entry, status_before, user)
+        + [
             _event(
                 entry,
                 CatalogEvent.Action.PERSONALISE,
@@ -458,9 +523,12 @@ def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> Catalog
     entry = _lock(entry)
     if entry.source is None:
         raise ValidationError("该事项没有上级来源。")
+    status_before = entry.status
     value = get_value(entry.source, element)
     old = get_value(entry, element)
     fields = ["overridden", "upstream_changed", "updated_by", "updated_at"]
+    if old != value:
+        fields += _reopen(entry)
     if element == Element.CHANNELS:
         _replace_channels([entry.pk], value)
     else:
@@ -469,6 +537,7 @@ def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> Catalog
     entry.upstream_changed = [e for e in entry.upstream_changed if e != element]
     entry.updated_by = user
     entry.save(update_fields=fields)
+    CatalogEvent.objects.bulk_create(_status_events(entry, status_before, user))
     _event(
         entry,
         CatalogEvent.Action.ACCEPT_UPSTREAM,
@@ -528,6 +597,8 @@ def entry_drop(*, entry: CatalogEntry, user, confirm: bool = False) -> list[Cata
     entry = _lock(entry)
     if entry.is_dropped:
         raise ValidationError("该事项已删减。")
+    status_before = entry.status
+    reopened = _reopen(entry)
     levels = _descendants([entry.pk], dropped=False)
     affected = [e for level in levels for e in level]
     if affected and not confirm:
@@ -538,9 +609,10 @@ def entry_drop(*, entry: CatalogEntry, user, confirm: bool = False) -> list[Cata
             is_dropped=True, drop_reason=CatalogEntry.DropReason.UPSTREAM
         )
     entry.is_dropped, entry.drop_reason, entry.updated_by = True, CatalogEntry.DropReason.OWN, user
-    entry.save(update_fields=["is_dropped", "drop_reason", "updated_by", "updated_at"])
+    entry.save(update_fields=["is_dropped", "drop_reason", "updated_by", "updated_at", *reopened])
     CatalogEvent.objects.bulk_create(
-        [_event(entry, CatalogEvent.Action.DROP, user, detail={"cascade": len(affected)})]
+        _status_events(entry, status_before, user)
+        + [_event(entry, CatalogEvent.Action.DROP, user, detail={"cascade": len(affected)})]
         + [
             _event(e, CatalogEvent.Action.DROP, user, detail={"because": entry.division.code})
             for e in affected
@@ -558,12 +630,14 @@ def entry_restore(*, entry: CatalogEntry, user) -> list[CatalogEntry]:
     entry = _lock(entry)
     if not entry.is_dropped:
         raise ValidationError("该事项未被删减。")
+    status_before = entry.status
+    reopened = _reopen(entry)
     if entry.source is not None and entry.source.is_dropped:
         raise ValidationError(
             f"上级目录（{entry.source.division.name}）已删减该事项，须先在上级目录中恢复。"
         )
     entry.is_dropped, entry.drop_reason, entry.updated_by = False, "", user
-    entry.save(update_fields=["is_dropped", "drop_reason", "updated_by", "updated_at"])
+    entry.save(update_fields=["is_dropped", "drop_reason", "updated_by", "updated_at", *reopened])
     restored: list[CatalogEntry] = []
     frontier = [entry.pk]
     while frontier:
@@ -580,7 +654,8 @@ def entry_restore(*, entry: CatalogEntry, user) -> list[CatalogEntry]:
         restored += level
         frontier = [e.pk for e in level]
     CatalogEvent.objects.bulk_create(
-        [_event(entry, CatalogEvent.Action.RESTORE, user, detail={"cascade": len(restored)})]
+        _status_events(entry, status_before, user)
+        + [_event(entry, CatalogEvent.Action.RESTORE, user, detail={"cascade": len(restored)})]
         + [_event(e, CatalogEvent.Action.RESTORE, user) for e in restored]
     )
     return restored

@@ -23,22 +23,51 @@ REFERENCE_EDIT = {
     for model in ("domain", "firstlevelitem", "secondlevelitem", "channel")
 }
 
+PUBLICATION_EDIT = {
+    "publications.view_publication",
+    "publications.add_publication",
+    "publications.change_publication",
+    "publications.view_publicationevent",
+}
+
+# Permissions that let a membership approve or return what divisions below it submitted.
+REVIEW_PERMISSIONS = {"catalog.review_catalogentry", "publications.review_publication"}
+
+# Everyone with a role may read the working-day calendar that deadlines are computed on.
+CALENDAR_VIEW = {"workcalendar.view_calendaryear", "workcalendar.view_specialday"}
+# Only the city's administrators maintain it (a deleted year is the superuser's call).
+CALENDAR_EDIT = {
+    "workcalendar.add_calendaryear",
+    "workcalendar.change_calendaryear",
+    "workcalendar.add_specialday",
+    "workcalendar.change_specialday",
+    "workcalendar.delete_specialday",
+}
+
 # Model permissions each role grants wherever it is held.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.EDITOR: REFERENCE_VIEW
+    | CALENDAR_VIEW
     | {
         "districts.view_division",
         "catalog.view_catalogentry",
         "catalog.change_catalogentry",
         "catalog.view_catalogevent",
-    },
+    }
+    | PUBLICATION_EDIT,
     Role.REVIEWER: REFERENCE_VIEW
+    | CALENDAR_VIEW
     | {
         "districts.view_division",
         "catalog.view_catalogentry",
         "catalog.view_catalogevent",
+        "catalog.review_catalogentry",
+        "publications.view_publication",
+        "publications.view_publicationevent",
+        "publications.review_publication",
     },
     Role.ADMINISTRATOR: REFERENCE_VIEW
+    | CALENDAR_VIEW
     | {
         "districts.view_division",
         "districts.change_division",
@@ -50,7 +79,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "catalog.view_catalogentry",
         "catalog.change_catalogentry",
         "catalog.view_catalogevent",
-    },
+        "catalog.review_catalogentry",
+        "publications.review_publication",
+    }
+    | PUBLICATION_EDIT,
 }
 
 # Extra permissions a role grants only where it is held above the township level: townships
@@ -65,7 +97,7 @@ ROLE_PERMISSIONS_ABOVE_TOWNSHIP: dict[str, set[str]] = {
 ROLE_PERMISSIONS_AT_CITY: dict[str, set[str]] = {
     Role.EDITOR: REFERENCE_EDIT,
     Role.REVIEWER: set(),
-    Role.ADMINISTRATOR: REFERENCE_EDIT,
+    Role.ADMINISTRATOR: REFERENCE_EDIT | CALENDAR_EDIT,
 }
 
 
@@ -138,6 +170,70 @@ def has_division_perm(user, perm: str, division: Division) -> bool:
     return any(
         division.is_within(m.division) and perm in permissions_for(m) for m in memberships_of(user)
     )
+
+
+def _reviews(membership: Membership, division: Division) -> bool:
+    """Return True when ``membership``'s division is the review office for ``division``.
+
+    An office reviews what the divisions below it submit (township → district, district →
+    city); the city office also reviews the city's own submissions, as nobody stands above it.
+    """
+    office = membership.division
+    if office.is_city:
+        return True
+    return division.pk != office.pk and division.is_within(office)
+
+
+def can_review(user, perm: str, division: Division) -> bool:
+    """Return True when ``user`` may approve or return ``division``'s submissions under ``perm``.
+
+    Self-approval is not decided here: the review services compare the submitter themselves.
+    """
+    if sees_everything(user):
+        return True
+    return any(perm in permissions_for(m) and _reviews(m, division) for m in memberships_of(user))
+
+
+def review_q(user, perm: str, prefix: str = "") -> Q:
+    """Return a Q for the rows (division reached through ``prefix``) that ``user`` may review."""
+    if sees_everything(user):
+        return Q()
+    q = Q(**{f"{prefix}pk__in": []})
+    for membership in memberships_of(user):
+        if perm not in permissions_for(membership):
+            continue
+        office = membership.division
+        if office.is_city:
+            q |= within_q(office, prefix=prefix)
+        else:
+            q |= within_q(office, prefix=prefix) & ~Q(**{f"{prefix}pk": office.pk})
+    return q
+
+
+def review_office_users(division: Division, perm: str):
+    """Return the active users who review ``division``'s submissions in the first place.
+
+    That is the office of the division directly above; for the city, the city office itself.
+    When the office above has nobody holding ``perm``, the city office is asked instead.
+    """
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    offices = [division.parent_id or division.pk]
+    root = Division.objects.root()
+    if root is not None and root.pk not in offices:
+        offices.append(root.pk)
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+    for office in offices:
+        users = User.objects.filter(
+            is_active=True,
+            memberships__division_id=office,
+            memberships__role__in=roles,
+            memberships__is_active=True,
+        ).distinct()
+        if users.exists():
+            return users
+    return User.objects.none()
 
 
 class DivisionRoleBackend(BaseBackend):

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "catalog",
     "guides",
     "workcalendar",
+    "publications",
     "portal",
 ]
 
@@ -142,7 +144,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 25
-CELERY_BEAT_SCHEDULE = {}
+# The daily digest of submissions waiting more than 3 working days, at REVIEW_DIGEST_HOUR.
+CELERY_BEAT_SCHEDULE = {
+    "review-digest": {
+        "task": "publications.tasks.send_review_digest",
+        "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
+    },
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -152,6 +160,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Labels the whole site as holding demonstration data (set by `make run`; off in production).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
 SITE_NAME = env.str("SITE_NAME", default="长沙市基层政务公开标准目录平台")
+# Publication attachments: the largest file accepted, checked by the upload itself.
+PUBLICATION_ATTACHMENT_MAX_BYTES = env.int(
+    "PUBLICATION_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024
+)
+# The address staff reach the portal at; e-mails link to it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 LOGIN_URL = "admin:login"
 

@@ -9,4 +9,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("d/<slug:slug>/", views.division, name="division"),
     path("entry/<int:pk>/", views.entry, name="entry"),
+    path("p/<int:pk>/", views.publication, name="publication"),
+    path("attachment/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -1,18 +1,21 @@
 """The public site's pages (the full portal comes with its own issue; these are the basics)."""
 
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from catalog.models import CatalogEntry, Domain
 from catalog.selectors import division_catalog
 from districts.models import Division
+from districts.permissions import scope_q_for
+from publications.models import Attachment, Publication
+from publications.sanitise import clean_html
 
 
 def home(request):
     city = Division.objects.root()
     counties = list(city.children_in_order()) if city else []
-    counts = CatalogEntry.objects.active().counts_by_division() if city else {}
+    counts = CatalogEntry.objects.public().counts_by_division() if city else {}
     return render(
         request,
         "portal/home.html",
@@ -39,8 +42,65 @@ def division(request, slug):
 
 
 def entry(request, pk):
-    entry = get_object_or_404(CatalogEntry.objects.active().with_elements(), pk=pk)
-    return render(request, "portal/entry_detail.html", {"entry": entry})
+    entry = get_object_or_404(CatalogEntry.objects.public().with_item(), pk=pk)
+    publications = entry.publications.published().order_by("-published_at", "-id")[:100]
+    return render(
+        request, "portal/entry_detail.html", {"entry": entry, "publications": publications}
+    )
+
+
+def publication(request, pk):
+    """Show a published publication; an older revision leads to the one that replaced it."""
+    item = get_object_or_404(
+        Publication.objects.select_related(
+            "division", "entry__item__first_level__domain", "replaced_by"
+        ).prefetch_related("attachments"),
+        pk=pk,
+        status__in=[Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED],
+    )
+    if item.status == Publication.Status.SUPERSEDED:
+        current = item
+        while current.status == Publication.Status.SUPERSEDED and hasattr(current, "replaced_by"):
+            current = current.replaced_by
+        if current.status == Publication.Status.PUBLISHED:
+            return redirect(current, permanent=False)
+        raise Http404("该信息已不再公开。")
+    return render(
+        request,
+        "portal/publication_detail.html",
+        {"publication": item, "body": clean_html(item.body)},
+    )
+
+
+def attachment(request, pk):
+    """Send an attachment: to anyone if its publication is public, else to staff in scope."""
+    item = get_object_or_404(Attachment.objects.select_related("publication"), pk=pk)
+    public = item.publication.status == Publication.Status.PUBLISHED
+    if not public:
+        user = request.user
+        visible = (
+            Publication.objects.filter(
+                scope_q_for(
+                    user,
+                    "publications.view_publication",
+                    "publications.change_publication",
+                    prefix="division__",
+                ),
+                pk=item.publication_id,
+            ).exists()
+            if user.is_authenticated and user.is_staff
+            else False
+        )
+        if not visible:
+            raise Http404("附件不存在或未公开。")
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("附件文件已不存在。") from error
+    response = FileResponse(handle, as_attachment=True, filename=item.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def healthz(request):

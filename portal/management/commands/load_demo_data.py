@@ -3,10 +3,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo import build_reference_catalog
-from catalog.models import CatalogEntry, Domain
+from catalog.models import CatalogEntry, Domain, ReviewStatus
+from catalog.review import catalog_publish_as_loaded
 from catalog.services import catalog_derive_tree
 from districts.models import Division, Role
 from districts.services import demo_user, membership_grant
+from publications.demo import build_demo_publications
+from publications.models import Publication
 
 DEMO_PASSWORD = "demo-2026"
 # (username, full name, division code, role): one account for each role at each level.
@@ -38,6 +41,15 @@ class Command(BaseCommand):
         )
         derived = sum(r.created for r in catalog_derive_tree(root=city, user=None))
         self.stdout.write(f"市级参考目录新增 {created} 项；派生目录新增 {derived} 项。")
+        # The demo catalog comes from published pages: take it as published, once.
+        fresh = list(
+            CatalogEntry.objects.filter(
+                is_demo=True, status=ReviewStatus.DRAFT, published_values__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        if fresh:
+            published = catalog_publish_as_loaded(entry_ids=fresh)
+            self.stdout.write(f"演示目录按已发布载入 {published} 项。")
 
         divisions = {
             d.code: d for d in Division.objects.filter(code__in={a[2] for a in DEMO_ACCOUNTS})
@@ -48,11 +60,15 @@ class Command(BaseCommand):
             membership_grant(user=user, division=divisions[code], role=role)
             self.stdout.write(f"  {username:<18} {divisions[code].name} · {Role(role).label}")
 
+        made = build_demo_publications()
+        self.stdout.write(f"演示公开信息新增 {made} 条（草稿、待审核、已退回、已发布各有）。")
+
         self.stdout.write(
             f"统计：区划 {Division.objects.count()}"
             f"（市 {Division.objects.filter(level=Division.Level.CITY).count()}、"
             f"区县 {Division.objects.counties().count()}、"
             f"乡镇街道 {Division.objects.townships().count()}），"
             f"领域 {Domain.objects.count()}，"
-            f"目录事项 {CatalogEntry.objects.filter(is_demo=True).count()}（演示数据）。"
+            f"目录事项 {CatalogEntry.objects.filter(is_demo=True).count()}（演示数据），"
+            f"公开信息 {Publication.objects.filter(is_demo=True).count()}（演示数据）。"
         )

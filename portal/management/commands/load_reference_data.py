@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from catalog.reference import channels_load, domains_load
 from districts.services import divisions_load
+from workcalendar.services import calendar_seed_from_package
 
 
 class Command(BaseCommand):
@@ -17,3 +18,7 @@ class Command(BaseCommand):
         ):
             report = loader(path=fixtures / name)
             self.stdout.write(f"{label}：{report}")
+        created = calendar_seed_from_package()
+        self.stdout.write(
+            f"工作日历：新录入{created}年（chinesecalendar 覆盖的年份，已录入的年份不覆盖）"
+        )

@@ -1,0 +1,160 @@
+"""Review in the catalog admin: submit, recall, approve and return entries, alone or in bulk.
+
+Every button and bulk action calls ``catalog.review``; the checks (state, scope, reviewing
+office, self-approval) happen there, and a refusal comes back as a message, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from districts.permissions import can_review, review_q
+
+from . import review
+from .models import CatalogEntry, ReviewStatus
+
+ACTIONS = {
+    "submit": ("提交审核", review.entries_submit),
+    "recall": ("撤回提交", review.entries_recall),
+    "approve": ("审核通过并发布", review.entries_approve),
+    "return": ("退回修改", review.entries_return),
+}
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    title = _("审核状态")
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return [*ReviewStatus.choices, ("mine", "待我审核")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "mine":
+            return queryset.filter(
+                review_q(request.user, review.REVIEW_PERM, prefix="division__"),
+                status=ReviewStatus.SUBMITTED,
+            ).exclude(submitted_by=request.user)
+        if value in ReviewStatus.values:
+            return queryset.filter(status=value)
+        return queryset
+
+
+class EntryReviewAdminMixin:
+    """Buttons on the change page and bulk actions on the list for the review chain."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<int:pk>/review/<str:action>/",
+                self.admin_site.admin_view(self.review_view),
+                name="{}_{}_review".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _run(self, request, action: str, entries, reason: str = "") -> bool:
+        label, func = ACTIONS[action]
+        kwargs = {"entries": entries, "user": request.user}
+        if action == "return":
+            kwargs["reason"] = reason
+        try:
+            done = func(**kwargs)
+        except (ValidationError, PermissionDenied) as error:
+            text = "；".join(getattr(error, "messages", None) or [str(error)])
+            self.message_user(request, f"{label}未完成，没有任何事项被改动：{text}", messages.ERROR)
+            return False
+        self.message_user(request, f"已{label} {len(done)} 项。", messages.SUCCESS)
+        return True
+
+    def review_view(self, request, pk, action):
+        if action not in ACTIONS:
+            return HttpResponseRedirect(reverse("admin:catalog_catalogentry_changelist"))
+        entry = self.get_queryset(request).filter(pk=pk).with_item().first()
+        if entry is None:
+            from django.http import Http404
+
+            raise Http404("对象不存在或不在您的管辖范围内。")
+        change_url = reverse("admin:catalog_catalogentry_change", args=[entry.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        if action == "return" and not request.POST.get("reason", "").strip():
+            return self._reason_page(request, [entry], change_url)
+        self._run(request, action, [entry], request.POST.get("reason", ""))
+        return HttpResponseRedirect(change_url)
+
+    def _reason_page(self, request, entries, back: str, bulk: bool = False):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "退回修改：请填写原因",
+            "objects": entries,
+            "back": back,
+            "bulk": bulk,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action_name": "return_selected",
+            "error": "退回须填写原因。" if request.POST.get("reason_sent") else "",
+        }
+        return TemplateResponse(request, "admin/review_reason.html", context)
+
+    def review_context(self, request, entry: CatalogEntry) -> dict:
+        """Return what the change page's review panel shows and which buttons it offers."""
+        may_edit = self.has_change_permission(request, entry)
+        may_review = can_review(request.user, review.REVIEW_PERM, entry.division)
+        own = entry.submitted_by_id == request.user.pk
+        return {
+            "review_entry": entry,
+            "can_submit": may_edit and entry.status == ReviewStatus.DRAFT,
+            "can_recall": may_edit and entry.status == ReviewStatus.SUBMITTED,
+            "can_decide": may_review and not own and entry.status == ReviewStatus.SUBMITTED,
+            "own_submission": own and entry.status == ReviewStatus.SUBMITTED,
+        }
+
+    # -- bulk actions ---------------------------------------------------------------------
+    @admin.action(description=_("提交所选事项审核"), permissions=["change"])
+    def submit_selected(self, request, queryset):
+        self._run(request, "submit", list(queryset))
+
+    @admin.action(description=_("撤回所选事项的提交"), permissions=["change"])
+    def recall_selected(self, request, queryset):
+        self._run(request, "recall", list(queryset))
+
+    @admin.action(description=_("审核通过并发布所选事项"), permissions=["view"])
+    def approve_selected(self, request, queryset):
+        self._run(request, "approve", list(queryset))
+
+    @admin.action(description=_("退回所选事项（须填写原因）"), permissions=["view"])
+    def return_selected(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            entries = list(queryset.with_item())
+            return self._reason_page(
+                request,
+                entries,
+                reverse("admin:catalog_catalogentry_changelist"),
+                bulk=True,
+            )
+        self._run(request, "return", list(queryset), reason)
+        return None
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Show the entry's own event log (every element change and review step)."""
+        self._404_unless_visible(request, object_id)
+        entry = self.get_queryset(request).with_item().get(pk=object_id)
+        if not self.has_view_permission(request, entry):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"操作记录：{entry}",
+            "object": entry,
+            "events": entry.events.select_related("user").order_by("-created_at", "-id")[:500],
+            "kind": "entry",
+        }
+        return TemplateResponse(request, "admin/object_events.html", context)

@@ -1,0 +1,310 @@
+"""Review of catalog entries: draft → submitted → published, or back to draft with a reason.
+
+The reviewer is the office of the division above (township → district, district → city), or the
+city office; nobody approves what they submitted. Every path that changes an entry's review state
+(admin, import, shell) calls these functions, which check the state, the reviewer and the scope
+themselves, record the step and queue the notices after the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from districts.permissions import can_review, has_division_perm
+
+from .models import CatalogEntry, CatalogEvent, Channel, Element, ReviewStatus
+from .services import get_value
+
+EDIT_PERM = "catalog.change_catalogentry"
+REVIEW_PERM = "catalog.review_catalogentry"
+
+
+# ---------------------------------------------------------------------------------------------
+# The published snapshot.
+
+
+def entries_snapshot(entries: Iterable[CatalogEntry]) -> dict[int, dict[str, Any]]:
+    """Return, per entry id, its elements as the public reads them (channel names, not ids).
+
+    Entries should come with their channels prefetched; the channel names are read once.
+    """
+    names = dict(Channel.objects.values_list("pk", "name"))
+    snapshots = {}
+    for entry in entries:
+        values: dict[str, Any] = {}
+        for element in Element.values:
+            value = get_value(entry, element)
+            if element == Element.CHANNELS:
+                value = [names.get(pk, str(pk)) for pk in value]
+            values[element] = value
+        values["is_dropped"] = entry.is_dropped
+        snapshots[entry.pk] = values
+    return snapshots
+
+
+def _cascade_snapshots(entry_ids: list[int]) -> int:
+    """Refresh the published snapshots of entries derived from ``entry_ids``; return how many.
+
+    What a derived entry follows was just approved upstream, so the public sees it at once;
+    what the entry changed itself stays as its own office last approved it.
+    """
+    updated = 0
+    frontier = entry_ids
+    while frontier:
+        level = list(
+            CatalogEntry.objects.filter(source_id__in=frontier).prefetch_related("channels")
+        )
+        fresh = entries_snapshot(level)
+        changed = []
+        for child in level:
+            if child.published_values is None:
+                continue
+            if child.status == ReviewStatus.PUBLISHED:
+                snapshot = fresh[child.pk]
+            else:
+                snapshot = dict(child.published_values)
+                for element in Element.values:
+                    if element not in child.overridden:
+                        snapshot[element] = fresh[child.pk][element]
+                if child.drop_reason == CatalogEntry.DropReason.UPSTREAM:
+                    snapshot["is_dropped"] = True
+                elif not child.is_dropped:
+                    snapshot["is_dropped"] = False
+            if snapshot != child.published_values:
+                child.published_values = snapshot
+                changed.append(child)
+        CatalogEntry.objects.bulk_update(changed, ["published_values"], batch_size=500)
+        updated += len(changed)
+        frontier = [c.pk for c in level]
+    return updated
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks.
+
+
+def _locked(entries: Iterable[CatalogEntry]) -> list[CatalogEntry]:
+    ids = [e.pk for e in entries]
+    rows = list(
+        CatalogEntry.objects.select_for_update(of=("self",))
+        .select_related("division", "item", "submitted_by")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(rows) != len(set(ids)):
+        raise ValidationError("部分目录事项已不存在，请刷新后重试。")
+    return rows
+
+
+def _require_editor(user, entry: CatalogEntry) -> None:
+    if not has_division_perm(user, EDIT_PERM, entry.division):
+        raise PermissionDenied(f"您没有{entry.division.name}目录的填报权限。")
+
+
+def _require_reviewer(user, entry: CatalogEntry) -> None:
+    if not can_review(user, REVIEW_PERM, entry.division):
+        raise PermissionDenied(
+            f"“{entry.item.name}”（{entry.division.name}）应由上级审核部门审核，您无权审核。"
+        )
+    if entry.submitted_by_id is not None and entry.submitted_by_id == user.pk:
+        raise PermissionDenied(f"“{entry.item.name}”是您本人提交的，不能由本人审核。")
+
+
+def _require_status(entry: CatalogEntry, status: str, doing: str) -> None:
+    if entry.status != status:
+        raise ValidationError(
+            f"“{entry.item.name}”（{entry.division.name}）当前为"
+            f"{entry.get_status_display()}，不能{doing}。"
+        )
+
+
+def _transition(entry: CatalogEntry, action: str, to: str, user, reason: str = "") -> CatalogEvent:
+    event = CatalogEvent(
+        division_id=entry.division_id,
+        entry=entry,
+        action=action,
+        user=user,
+        from_status=entry.status,
+        to_status=to,
+        reason=reason,
+    )
+    entry.status = to
+    return event
+
+
+def _clean_reason(reason: str, doing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(f"{doing}须填写原因。")
+    if len(reason) > 2000:
+        raise ValidationError(f"{doing}原因不能超过2000个字符。")
+    return reason
+
+
+# ---------------------------------------------------------------------------------------------
+# Transitions. Each takes several entries so that a whole catalog moves in one transaction.
+
+
+@transaction.atomic
+def entries_submit(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEntry]:
+    """Submit draft entries to the office above and return them; all or none."""
+    rows = _locked(entries)
+    now = timezone.now()
+    events = []
+    for entry in rows:
+        _require_editor(user, entry)
+        _require_status(entry, ReviewStatus.DRAFT, "提交审核")
+        events.append(_transition(entry, CatalogEvent.Action.SUBMIT, ReviewStatus.SUBMITTED, user))
+        entry.submitted_by, entry.submitted_at = user, now
+        entry.return_reason = ""
+    CatalogEntry.objects.bulk_update(
+        rows, ["status", "submitted_by", "submitted_at", "return_reason"], batch_size=500
+    )
+    CatalogEvent.objects.bulk_create(events, batch_size=1000)
+    _notify("submitted", rows, user)
+    return rows
+
+
+@transaction.atomic
+def entries_recall(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEntry]:
+    """Take submitted entries back to draft before review and return them; all or none."""
+    rows = _locked(entries)
+    events = []
+    for entry in rows:
+        _require_editor(user, entry)
+        _require_status(entry, ReviewStatus.SUBMITTED, "撤回提交")
+        events.append(_transition(entry, CatalogEvent.Action.RECALL, ReviewStatus.DRAFT, user))
+    CatalogEntry.objects.bulk_update(rows, ["status"], batch_size=500)
+    CatalogEvent.objects.bulk_create(events, batch_size=1000)
+    return rows
+
+
+@transaction.atomic
+def entries_approve(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEntry]:
+    """Approve submitted entries, publish their current content and return them; all or none.
+
+    Entries derived from them take the newly published values of what they follow.
+    """
+    rows = _locked(entries)
+    events = []
+    for entry in rows:
+        _require_reviewer(user, entry)
+        _require_status(entry, ReviewStatus.SUBMITTED, "审核通过")
+    now = timezone.now()
+    snapshots = entries_snapshot(
+        CatalogEntry.objects.filter(pk__in=[e.pk for e in rows]).prefetch_related("channels")
+    )
+    for entry in rows:
+        events.append(_transition(entry, CatalogEvent.Action.APPROVE, ReviewStatus.PUBLISHED, user))
+        entry.reviewed_by, entry.reviewed_at, entry.published_at = user, now, now
+        entry.published_values = snapshots[entry.pk]
+    CatalogEntry.objects.bulk_update(
+        rows,
+        ["status", "reviewed_by", "reviewed_at", "published_at", "published_values"],
+        batch_size=500,
+    )
+    CatalogEvent.objects.bulk_create(events, batch_size=1000)
+    _cascade_snapshots([e.pk for e in rows])
+    _notify("approved", rows, user)
+    return rows
+
+
+@transaction.atomic
+def entries_return(*, entries: Iterable[CatalogEntry], user, reason: str) -> list[CatalogEntry]:
+    """Send submitted entries back to draft with ``reason`` and return them; all or none."""
+    reason = _clean_reason(reason, "退回")
+    rows = _locked(entries)
+    events = []
+    now = timezone.now()
+    for entry in rows:
+        _require_reviewer(user, entry)
+        _require_status(entry, ReviewStatus.SUBMITTED, "退回")
+        events.append(
+            _transition(entry, CatalogEvent.Action.RETURN, ReviewStatus.DRAFT, user, reason)
+        )
+        entry.return_reason, entry.reviewed_by, entry.reviewed_at = reason, user, now
+    CatalogEntry.objects.bulk_update(
+        rows, ["status", "return_reason", "reviewed_by", "reviewed_at"], batch_size=500
+    )
+    CatalogEvent.objects.bulk_create(events, batch_size=1000)
+    _notify("returned", rows, user)
+    return rows
+
+
+def entry_submit(*, entry: CatalogEntry, user) -> CatalogEntry:
+    """Submit one draft entry for review and return it."""
+    return entries_submit(entries=[entry], user=user)[0]
+
+
+def entry_recall(*, entry: CatalogEntry, user) -> CatalogEntry:
+    """Take one submitted entry back to draft and return it."""
+    return entries_recall(entries=[entry], user=user)[0]
+
+
+def entry_approve(*, entry: CatalogEntry, user) -> CatalogEntry:
+    """Approve and publish one submitted entry and return it."""
+    return entries_approve(entries=[entry], user=user)[0]
+
+
+def entry_return(*, entry: CatalogEntry, user, reason: str) -> CatalogEntry:
+    """Return one submitted entry to draft with a reason and return it."""
+    return entries_return(entries=[entry], user=user, reason=reason)[0]
+
+
+@transaction.atomic
+def catalog_publish_as_loaded(*, entry_ids: list[int]) -> int:
+    """Mark entries published as they stand, without a review step; return how many.
+
+    Only for loading data that was reviewed elsewhere (the demo catalog, taken from published
+    pages); it records one event per entry so that the history says where the state came from.
+    """
+    now = timezone.now()
+    done = 0
+    for start in range(0, len(entry_ids), 2000):
+        chunk = list(
+            CatalogEntry.objects.filter(pk__in=entry_ids[start : start + 2000]).prefetch_related(
+                "channels"
+            )
+        )
+        snapshots = entries_snapshot(chunk)
+        events = []
+        for entry in chunk:
+            events.append(
+                CatalogEvent(
+                    division_id=entry.division_id,
+                    entry=entry,
+                    action=CatalogEvent.Action.APPROVE,
+                    from_status=entry.status,
+                    to_status=ReviewStatus.PUBLISHED,
+                    reason="载入时已是公开发布的目录（演示数据），未经本平台审核。",
+                )
+            )
+            entry.status = ReviewStatus.PUBLISHED
+            entry.published_at = now
+            entry.published_values = snapshots[entry.pk]
+        CatalogEntry.objects.bulk_update(
+            chunk, ["status", "published_at", "published_values"], batch_size=500
+        )
+        CatalogEvent.objects.bulk_create(events, batch_size=2000)
+        done += len(chunk)
+    return done
+
+
+def _notify(kind: str, rows: list[CatalogEntry], user) -> None:
+    """Queue the e-mail about ``rows`` once the transaction commits."""
+    from . import tasks
+
+    ids = [e.pk for e in rows]
+    if not ids:
+        return
+    task = {
+        "submitted": tasks.notify_entries_submitted,
+        "approved": tasks.notify_entries_reviewed,
+        "returned": tasks.notify_entries_reviewed,
+    }[kind]
+    task.delay_on_commit(ids, getattr(user, "pk", None))

@@ -1,0 +1,81 @@
+"""Celery tasks of the catalog: notices about entries under review.
+
+Tasks take ids, re-read the rows and return quietly when they are gone (house style).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from .models import CatalogEntry, ReviewStatus
+from .notifications import (
+    group_for_recipients,
+    message_for,
+    reviewers_by_division,
+    send_once,
+)
+
+User = get_user_model()
+
+TASK_OPTIONS = {
+    "bind": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+    "soft_time_limit": 120,
+    "time_limit": 180,
+}
+
+
+@shared_task(**TASK_OPTIONS)
+def notify_entries_submitted(self, entry_ids: list[int], submitter_id: int | None) -> int:
+    """Tell the reviewing offices that entries wait for them; return the number of e-mails."""
+    entries = list(
+        CatalogEntry.objects.filter(pk__in=entry_ids, status=ReviewStatus.SUBMITTED)
+        .select_related("division", "item")
+        .order_by("division_id", "pk")
+    )
+    if not entries:
+        return 0
+    submitter = User.objects.filter(pk=submitter_id).first()
+    reviewers = reviewers_by_division([e.division for e in entries], "catalog.review_catalogentry")
+    messages = [
+        message_for(
+            user,
+            "entries_submitted",
+            {"entries": items, "count": len(items), "submitter": submitter},
+        )
+        for user, items in group_for_recipients(entries, reviewers).items()
+        if user.pk != submitter_id
+    ]
+    return send_once(self.request.id or f"entries-submitted:{entry_ids}", messages)
+
+
+@shared_task(**TASK_OPTIONS)
+def notify_entries_reviewed(self, entry_ids: list[int], reviewer_id: int | None) -> int:
+    """Tell submitters that their entries were approved or returned; return the e-mail count."""
+    entries = list(
+        CatalogEntry.objects.filter(pk__in=entry_ids, submitted_by__isnull=False)
+        .select_related("division", "item", "submitted_by")
+        .order_by("division_id", "pk")
+    )
+    by_submitter: dict = {}
+    for entry in entries:
+        if entry.submitted_by.email and entry.submitted_by.is_active:
+            by_submitter.setdefault(entry.submitted_by, []).append(entry)
+    reviewer = User.objects.filter(pk=reviewer_id).first()
+    messages = [
+        message_for(
+            user,
+            "entries_reviewed",
+            {
+                "returned": [e for e in items if e.status == ReviewStatus.DRAFT],
+                "approved": [e for e in items if e.status == ReviewStatus.PUBLISHED],
+                "reviewer": reviewer,
+            },
+        )
+        for user, items in by_submitter.items()
+    ]
+    return send_once(self.request.id or f"entries-reviewed:{entry_ids}", messages)

@@ -1,0 +1,397 @@
+"""Staff admin for publications, scoped by division; every write goes through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
+from districts.permissions import can_review, has_division_perm
+
+from . import services, worklist
+from .forms import PublicationForm
+from .models import Attachment, Publication, PublicationEvent
+
+Status = Publication.Status
+
+
+class PublicationDivisionFilter(ScopedDivisionFilter):
+    scope_path = "division__"
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("公开期限")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "已逾期未发布"), ("soon", "3个工作日内到期"), ("late", "逾期发布")]
+
+    def queryset(self, request, queryset):
+        return worklist.filter_deadline(queryset, self.value())
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ("download", "kind", "size_text", "uploaded_by", "created_at", "remove")
+    readonly_fields = fields
+    verbose_name = _("附件")
+    verbose_name_plural = _("附件")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    @admin.display(description=_("文件名"))
+    def download(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("portal:attachment", args=[obj.pk]), obj.name
+        )
+
+    @admin.display(description=_("大小"))
+    def size_text(self, obj):
+        return f"{obj.size / 1024:.0f} KB" if obj.size < 1048576 else f"{obj.size / 1048576:.1f} MB"
+
+    @admin.display(description="")
+    def remove(self, obj):
+        if obj.publication.status != Status.DRAFT:
+            return ""
+        url = reverse("admin:publications_publication_detach", args=[obj.publication_id, obj.pk])
+        return format_html(
+            '<button type="submit" class="button" formmethod="post" formnovalidate '
+            'formaction="{}">删除</button>',
+            url,
+        )
+
+
+@admin.register(Publication)
+class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = PublicationForm
+    list_display = (
+        "title_link",
+        "division",
+        "item_name",
+        "status_badge",
+        "deadline_badge",
+        "formed_on",
+        "created_by",
+        "updated_at",
+        "demo_label",
+    )
+    list_display_links = None
+    list_filter = (
+        "status",
+        DeadlineFilter,
+        PublicationDivisionFilter,
+        ("entry__item__first_level__domain", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("title", "doc_no")
+    search_help_text = "按标题或文号查找"
+    list_select_related = ("division", "entry__item", "created_by")
+    autocomplete_fields = ("entry",)
+    list_per_page = 50
+    show_full_result_count = False
+    date_hierarchy = None
+    inlines = [AttachmentInline]
+    change_form_template = "admin/publications/publication/change_form.html"
+    change_list_template = "admin/publications/publication/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("entry", "title", "doc_no", "formed_on", "responsible_body")}),
+        (_("正文与附件"), {"fields": ("body", "new_attachments")}),
+        (_("其他"), {"fields": ("expires_on",)}),
+    )
+
+    # -- columns --------------------------------------------------------------------------
+    @admin.display(description=_("标题"), ordering="title")
+    def title_link(self, obj):
+        url = reverse("admin:publications_publication_change", args=[obj.pk])
+        rev = f"（第{obj.revision}版）" if obj.revision > 1 else ""
+        return format_html('<a href="{}">{}</a>{}', url, obj.title, rev)
+
+    @admin.display(description=_("目录事项"), ordering="entry__item__name")
+    def item_name(self, obj):
+        return obj.entry.item.name
+
+    @admin.display(description=_("状态"), ordering="status")
+    def status_badge(self, obj):
+        return format_html(
+            '<span class="badge status-{}">{}</span>', obj.status, obj.get_status_display()
+        )
+
+    @admin.display(description=_("公开期限"), ordering="due_on")
+    def deadline_badge(self, obj):
+        return worklist.deadline_html(obj, *worklist.today_and_soon())
+
+    @admin.display(description=_("演示"), boolean=True)
+    def demo_label(self, obj):
+        return obj.is_demo
+
+    # -- permissions ----------------------------------------------------------------------
+    def has_delete_permission(self, request, obj=None):
+        # Publications are withdrawn, never deleted: their history and revisions point at them.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if obj.status != Status.DRAFT:
+            return (
+                "entry",
+                "title",
+                "doc_no",
+                "formed_on",
+                "responsible_body",
+                "body_html",
+                "expires_on",
+            )
+        return ("entry",)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.status != Status.DRAFT:
+            return (
+                (None, {"fields": ("entry", "title", "doc_no", "formed_on", "responsible_body")}),
+                (_("正文"), {"fields": ("body_html",)}),
+                (_("其他"), {"fields": ("expires_on",)}),
+            )
+        return self.fieldsets
+
+    @admin.display(description=_("正文"))
+    def body_html(self, obj):
+        # The body was sanitised when it was saved; nh3 runs again in case rules tightened.
+        from django.utils.safestring import mark_safe
+
+        from .sanitise import clean_html
+
+        return mark_safe(f'<div class="publication-body">{clean_html(obj.body)}</div>')
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **kw):
+                kw["user"] = request.user
+                super().__init__(*args, **kw)
+
+        return RequestForm
+
+    def save_model(self, request, obj, form, change):
+        uploads = form.cleaned_data.get("new_attachments") or []
+        values = dict(form.values)
+        try:
+            if change:
+                services.publication_update(publication=obj, data=values, user=request.user)
+                for upload in uploads:
+                    services.attachment_add(publication=obj, upload=upload, user=request.user)
+            else:
+                created = services.publication_create(
+                    entry=form.cleaned_data["entry"],
+                    data=values,
+                    user=request.user,
+                    uploads=uploads,
+                )
+                obj.pk = created.pk
+        except ValidationError as error:
+            # The form ran the same checks; this only fires on a race with another writer.
+            raise PermissionDenied("；".join(error.messages)) from error
+
+    def save_related(self, request, form, formsets, change):
+        return None
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("formed_on", timezone.localdate())
+        return initial
+
+    # -- review ---------------------------------------------------------------------------
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("worklist/", wrap(self.worklist_view), name="{}_{}_worklist".format(*info)),
+            path(
+                "<int:pk>/review/<str:action>/",
+                wrap(self.review_view),
+                name="{}_{}_review".format(*info),
+            ),
+            path(
+                "<int:pk>/attachments/<int:attachment>/remove/",
+                wrap(self.detach_view),
+                name="{}_{}_detach".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _visible(self, request, pk) -> Publication:
+        publication = (
+            self.get_queryset(request)
+            .select_related("entry__item", "division")
+            .filter(pk=pk)
+            .first()
+        )
+        if publication is None:
+            raise Http404("对象不存在或不在您的管辖范围内。")
+        return publication
+
+    def review_view(self, request, pk, action):
+        publication = self._visible(request, pk)
+        change_url = reverse("admin:publications_publication_change", args=[publication.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        user = request.user
+        labels = {
+            "submit": "提交审核",
+            "recall": "撤回提交",
+            "approve": "审核通过并发布",
+            "return": "退回修改",
+            "withdraw": "撤销发布",
+            "revise": "发起修订",
+        }
+        if action not in labels:
+            raise Http404("没有这个操作。")
+        try:
+            if action == "submit":
+                services.publication_submit(publication=publication, user=user)
+            elif action == "recall":
+                services.publication_recall(publication=publication, user=user)
+            elif action == "approve":
+                services.publication_approve(publication=publication, user=user)
+            elif action == "return":
+                services.publication_return(
+                    publication=publication, user=user, reason=request.POST.get("reason", "")
+                )
+            elif action == "withdraw":
+                services.publication_withdraw(
+                    publication=publication,
+                    user=user,
+                    reason=request.POST.get("withdraw_reason", ""),
+                )
+            else:
+                draft = services.publication_revise(publication=publication, user=user)
+                self.message_user(
+                    request,
+                    f"已创建第{draft.revision}版草稿；已发布的版本保持不变，直到新版本审核通过。",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:publications_publication_change", args=[draft.pk])
+                )
+        except (ValidationError, PermissionDenied) as error:
+            text = "；".join(getattr(error, "messages", None) or [str(error)])
+            self.message_user(request, f"{labels[action]}未完成：{text}", messages.ERROR)
+        else:
+            self.message_user(request, f"已{labels[action]}：{publication.title}", messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def detach_view(self, request, pk, attachment):
+        publication = self._visible(request, pk)
+        change_url = reverse("admin:publications_publication_change", args=[publication.pk])
+        found = publication.attachments.filter(pk=attachment).first()
+        if request.method == "POST" and found is not None:
+            try:
+                services.attachment_remove(attachment=found, user=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                text = "；".join(getattr(error, "messages", None) or [str(error)])
+                self.message_user(request, f"删除附件未完成：{text}", messages.ERROR)
+            else:
+                self.message_user(request, f"已删除附件：{found.name}", messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        publication = (
+            self.get_queryset(request)
+            .select_related("division", "submitted_by", "reviewed_by", "replaces")
+            .filter(pk=object_id)
+            .first()
+        )
+        if publication is not None:
+            user = request.user
+            may_edit = has_division_perm(user, services.EDIT_PERM, publication.division)
+            may_review = can_review(user, services.REVIEW_PERM, publication.division)
+            own = publication.submitted_by_id == user.pk
+            status = publication.status
+            extra_context.update(
+                {
+                    "review_entry": publication,
+                    "review_url_base": reverse(
+                        "admin:publications_publication_review", args=[publication.pk, "x"]
+                    )[:-2],
+                    "can_submit": may_edit and status == Status.DRAFT,
+                    "can_recall": may_edit and status == Status.SUBMITTED,
+                    "can_decide": may_review and not own and status == Status.SUBMITTED,
+                    "own_submission": own and status == Status.SUBMITTED,
+                    "can_revise": may_edit and status == Status.PUBLISHED,
+                    "can_withdraw": (may_edit or may_review) and status == Status.PUBLISHED,
+                    "deadline": worklist.deadline_html(publication, *worklist.today_and_soon()),
+                    "revision_of": publication.replaces,
+                    "revised_by": Publication.objects.filter(replaces=publication).first(),
+                    "events": publication.events.select_related("user")[:20],
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Show the publication's own event log: every change and review step."""
+        publication = self._visible(request, object_id)
+        if not self.has_view_permission(request, publication):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"操作记录：{publication.title}",
+            "object": publication,
+            "events": publication.events.select_related("user").order_by("-created_at", "-id")[
+                :500
+            ],
+            "kind": "publication",
+        }
+        return TemplateResponse(request, "admin/object_events.html", context)
+
+    def worklist_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "公开信息工作台",
+            **worklist.build(request),
+        }
+        return TemplateResponse(request, "admin/publications/worklist.html", context)
+
+
+@admin.register(PublicationEvent)
+class PublicationEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "division",
+        "action",
+        "from_status",
+        "to_status",
+        "publication",
+        "user",
+    )
+    list_filter = ("action", PublicationDivisionFilter)
+    list_select_related = ("division", "publication", "user")
+    search_fields = ("publication__title", "reason")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,517 @@
+"""Every write to a publication: one function per action, each atomic, checked and recorded.
+
+The review chain (draft → submitted → published, or back to draft with a reason; withdraw;
+revise) lives here and nowhere else, so the admin, the load generator and the shell all pass
+the same checks: the state, the user's scope, the reviewing office, and no self-approval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import CatalogEntry
+from districts.permissions import can_review, has_division_perm
+from workcalendar.calendar import CalendarNotCovered
+from workcalendar.deadlines import parse_time_limit
+
+from .files import check_upload
+from .models import Attachment, Publication, PublicationEvent
+from .sanitise import clean_html, clean_text
+
+Status = Publication.Status
+Action = PublicationEvent.Action
+
+ADD_PERM = "publications.add_publication"
+EDIT_PERM = "publications.change_publication"
+REVIEW_PERM = "publications.review_publication"
+
+# The fields staff write; everything else is set by the review chain.
+EDITABLE = ("title", "doc_no", "body", "formed_on", "responsible_body", "expires_on")
+LIMITS = {"title": 300, "doc_no": 100, "responsible_body": 200}
+LABELS = {f.name: str(f.verbose_name) for f in Publication._meta.get_fields() if f.concrete}
+
+
+# ---------------------------------------------------------------------------------------------
+# Values.
+
+
+def _as_date(value: Any, label: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError as error:
+        raise ValidationError(
+            f"{label}：“{value}”不是有效日期，应为 2026-03-01 这样的格式。"
+        ) from error
+
+
+def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[str, Any]:
+    """Return ``data`` checked and normalised, or raise ValidationError naming each field."""
+    today = today or timezone.localdate()
+    unknown = set(data) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"不能直接修改这些字段：{'、'.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, raw in data.items():
+        label = LABELS[name]
+        try:
+            if name == "body":
+                values[name] = clean_html(str(raw or ""))
+            elif name in ("formed_on", "expires_on"):
+                values[name] = _as_date(raw, label)
+            else:
+                text = clean_text(str(raw or ""))
+                if len(text) > LIMITS[name]:
+                    raise ValidationError(
+                        f"{label}：不能超过{LIMITS[name]}个字符（现有{len(text)}个）。"
+                    )
+                values[name] = text
+        except ValidationError as error:
+            errors.setdefault(name, []).extend(error.messages)
+    for name in ("title", "responsible_body", "formed_on"):
+        if name in values and not values[name]:
+            errors.setdefault(name, []).append(f"{LABELS[name]}：必填。")
+    formed = values.get("formed_on")
+    if formed and formed > today:
+        errors.setdefault("formed_on", []).append(
+            f"{LABELS['formed_on']}：不能晚于今天（{today.isoformat()}）。"
+        )
+    expires = values.get("expires_on")
+    if formed and expires and expires < formed:
+        errors.setdefault("expires_on", []).append(
+            f"{LABELS['expires_on']}：不能早于信息形成日期（{formed.isoformat()}）。"
+        )
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def due_for(entry: CatalogEntry, formed_on: dt.date, calendar=None) -> tuple[dt.date | None, str]:
+    """Return the publication's due date from the entry's 公开时限, and the note that explains it.
+
+    When the working-day calendar does not cover the years the deadline falls in, return no
+    date and the calendar's message: the date is computed again once the year is entered.
+    """
+    rule = parse_time_limit(entry.time_limit)
+    try:
+        return rule.due_date(formed_on, calendar=calendar), rule.note[:300]
+    except CalendarNotCovered as error:
+        return None, f"期限待定：{error}"[:300]
+
+
+def deadline_state(publication: Publication, today: dt.date, soon: dt.date) -> str:
+    """Return 'overdue', 'late', 'soon', 'ok' or '' (no due date) for list badges."""
+    due = publication.due_on
+    if due is None:
+        return ""
+    if publication.status in (Status.DRAFT, Status.SUBMITTED):
+        if due < today:
+            return "overdue"
+        return "soon" if due <= soon else "ok"
+    if publication.published_at and timezone.localdate(publication.published_at) > due:
+        return "late"
+    return "ok"
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks.
+
+
+def _lock(publication: Publication) -> Publication:
+    try:
+        return (
+            Publication.objects.select_for_update(of=("self",))
+            .select_related("division", "entry__item", "entry__division")
+            .get(pk=publication.pk)
+        )
+    except Publication.DoesNotExist as error:
+        raise ValidationError("该公开信息已不存在，请刷新后重试。") from error
+
+
+def _require(user, perm: str, publication: Publication, doing: str) -> None:
+    if not has_division_perm(user, perm, publication.division):
+        raise PermissionDenied(f"您没有{publication.division.name}公开信息的{doing}权限。")
+
+
+def _require_status(publication: Publication, doing: str, *allowed: str) -> None:
+    if publication.status not in allowed:
+        raise ValidationError(
+            f"“{publication.title}”当前为{publication.get_status_display()}，不能{doing}。"
+        )
+
+
+def _require_reviewer(user, publication: Publication) -> None:
+    if not can_review(user, REVIEW_PERM, publication.division):
+        raise PermissionDenied(
+            f"“{publication.title}”（{publication.division.name}）应由上级审核部门审核，您无权审核。"
+        )
+    if publication.submitted_by_id == user.pk:
+        raise PermissionDenied(f"“{publication.title}”是您本人提交的，不能由本人审核。")
+
+
+def _reason(reason: str, doing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(f"{doing}须填写原因。")
+    if len(reason) > 2000:
+        raise ValidationError(f"{doing}原因不能超过2000个字符。")
+    return reason
+
+
+def _record(publication: Publication, action: str, user, **kwargs) -> PublicationEvent:
+    return PublicationEvent.objects.create(
+        publication=publication,
+        division_id=publication.division_id,
+        action=action,
+        user=user,
+        **kwargs,
+    )
+
+
+def _move(publication: Publication, to: str, action: str, user, reason: str = "", fields=()):
+    before = publication.status
+    publication.status = to
+    publication.full_clean(validate_unique=False, validate_constraints=True)
+    publication.save(update_fields=["status", "updated_at", *fields])
+    return _record(publication, action, user, from_status=before, to_status=to, reason=reason)
+
+
+def _shown(name: str, value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing.
+
+
+@transaction.atomic
+def publication_create(
+    *, entry: CatalogEntry, data: dict[str, Any], user, uploads: Iterable = ()
+) -> Publication:
+    """Create a draft publication under ``entry`` and return it, with its attachments."""
+    if not has_division_perm(user, ADD_PERM, entry.division):
+        raise PermissionDenied(f"您没有{entry.division.name}公开信息的填报权限。")
+    if entry.is_dropped:
+        raise ValidationError(
+            f"“{entry.item.name}”已从{entry.division.name}的目录中删减，不能再发布信息。"
+        )
+    data = {"responsible_body": entry.subject, **data}
+    values = clean_values(data)
+    for required in ("title", "formed_on", "responsible_body"):
+        if not values.get(required):
+            raise ValidationError({required: [f"{LABELS[required]}：必填。"]})
+    publication = Publication(entry=entry, division_id=entry.division_id, created_by=user, **values)
+    publication.due_on, publication.due_note = due_for(entry, publication.formed_on)
+    publication.full_clean()
+    publication.save()
+    _record(
+        publication,
+        Action.CREATE,
+        user,
+        to_status=Status.DRAFT,
+        changes={k: [None, _shown(k, v)] for k, v in values.items()},
+    )
+    stored: list[Attachment] = []
+    try:
+        for upload in uploads:
+            stored.append(attachment_add(publication=publication, upload=upload, user=user))
+    except Exception:
+        # The transaction rolls the rows back; the files already stored go with them.
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return publication
+
+
+@transaction.atomic
+def publication_update(*, publication: Publication, data: dict[str, Any], user) -> Publication:
+    """Change a draft's fields and return it; published text is changed through a revision."""
+    publication = _lock(publication)
+    _require(user, EDIT_PERM, publication, "修改")
+    _require_status(publication, "直接修改（已发布的信息请“发起修订”）", Status.DRAFT)
+    values = clean_values(data)
+    changes = {}
+    for name, value in values.items():
+        old = getattr(publication, name)
+        if old != value:
+            changes[name] = [_shown(name, old), _shown(name, value)]
+            setattr(publication, name, value)
+    if not changes:
+        return publication
+    fields = [*changes, "updated_at"]
+    if "formed_on" in changes:
+        publication.due_on, publication.due_note = due_for(publication.entry, publication.formed_on)
+        fields += ["due_on", "due_note"]
+    publication.full_clean()
+    publication.save(update_fields=fields)
+    _record(publication, Action.EDIT, user, changes=changes)
+    return publication
+
+
+@transaction.atomic
+def attachment_add(*, publication: Publication, upload, user) -> Attachment:
+    """Check ``upload`` by its content, store it through the storage API and return it."""
+    publication = _lock(publication)
+    _require(user, EDIT_PERM, publication, "修改")
+    _require_status(publication, "添加附件", Status.DRAFT)
+    checked = check_upload(upload)
+    attachment = Attachment(
+        publication=publication,
+        name=checked.name,
+        kind=checked.kind,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
+    )
+    # The stored name is ours; the person's file name is only shown, never used as a path.
+    attachment.file.save(f"{checked.sha256[:16]}.{checked.kind}", upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    _record(publication, Action.ATTACH, user, changes={"attachments": [None, checked.name]})
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, user) -> None:
+    """Remove an attachment from a draft (the stored file stays if an earlier revision uses it)."""
+    publication = _lock(attachment.publication)
+    _require(user, EDIT_PERM, publication, "修改")
+    _require_status(publication, "删除附件", Status.DRAFT)
+    name, stored = attachment.name, attachment.file.name
+    attachment.delete()
+    if not Attachment.objects.filter(file=stored).exists():
+        storage = attachment.file.storage
+        transaction.on_commit(lambda: storage.delete(stored))
+    _record(publication, Action.DETACH, user, changes={"attachments": [name, None]})
+
+
+# ---------------------------------------------------------------------------------------------
+# The review chain.
+
+
+@transaction.atomic
+def publication_submit(*, publication: Publication, user) -> Publication:
+    """Send a draft to the reviewing office and return it."""
+    publication = _lock(publication)
+    _require(user, EDIT_PERM, publication, "提交")
+    _require_status(publication, "提交审核", Status.DRAFT)
+    if publication.entry.is_dropped:
+        raise ValidationError(f"所属目录事项“{publication.entry.item.name}”已删减，不能提交。")
+    publication.submitted_by, publication.submitted_at = user, timezone.now()
+    publication.return_reason = ""
+    _move(
+        publication,
+        Status.SUBMITTED,
+        Action.SUBMIT,
+        user,
+        fields=["submitted_by", "submitted_at", "return_reason"],
+    )
+    _notify("submitted", publication, user)
+    return publication
+
+
+@transaction.atomic
+def publication_recall(*, publication: Publication, user) -> Publication:
+    """Take a submitted publication back to draft before it is reviewed and return it."""
+    publication = _lock(publication)
+    _require(user, EDIT_PERM, publication, "撤回")
+    _require_status(publication, "撤回提交", Status.SUBMITTED)
+    _move(publication, Status.DRAFT, Action.RECALL, user)
+    return publication
+
+
+@transaction.atomic
+def publication_approve(*, publication: Publication, user) -> Publication:
+    """Approve and publish a submitted publication and return it; it replaces its predecessor."""
+    publication = _lock(publication)
+    _require_reviewer(user, publication)
+    _require_status(publication, "审核通过", Status.SUBMITTED)
+    entry = publication.entry
+    if entry.published_values is None or entry.published_values.get("is_dropped"):
+        raise ValidationError(
+            f"所属目录事项“{entry.item.name}”尚未在{entry.division.name}的目录中发布，"
+            "请先审核发布目录事项。"
+        )
+    now = timezone.now()
+    predecessor = publication.replaces
+    if predecessor is not None:
+        predecessor = Publication.objects.select_for_update().get(pk=predecessor.pk)
+        if predecessor.status != Status.PUBLISHED:
+            raise ValidationError(
+                f"被替代的版本当前为{predecessor.get_status_display()}，不能再被替代；请重新发起修订。"
+            )
+        _move(
+            predecessor,
+            Status.SUPERSEDED,
+            Action.SUPERSEDE,
+            user,
+            reason=f"由第{publication.revision}版替代",
+        )
+    publication.reviewed_by, publication.reviewed_at, publication.published_at = user, now, now
+    _move(
+        publication,
+        Status.PUBLISHED,
+        Action.APPROVE,
+        user,
+        fields=["reviewed_by", "reviewed_at", "published_at"],
+    )
+    _notify("reviewed", publication, user)
+    return publication
+
+
+@transaction.atomic
+def publication_return(*, publication: Publication, user, reason: str) -> Publication:
+    """Send a submitted publication back to draft with ``reason`` and return it."""
+    reason = _reason(reason, "退回")
+    publication = _lock(publication)
+    _require_reviewer(user, publication)
+    _require_status(publication, "退回", Status.SUBMITTED)
+    publication.return_reason = reason
+    publication.reviewed_by, publication.reviewed_at = user, timezone.now()
+    _move(
+        publication,
+        Status.DRAFT,
+        Action.RETURN,
+        user,
+        reason=reason,
+        fields=["return_reason", "reviewed_by", "reviewed_at"],
+    )
+    _notify("reviewed", publication, user)
+    return publication
+
+
+@transaction.atomic
+def publication_withdraw(*, publication: Publication, user, reason: str) -> Publication:
+    """Take a published publication off the portal with ``reason`` and return it.
+
+    Its owners (editors in scope) and its reviewing office may withdraw it.
+    """
+    reason = _reason(reason, "撤销发布")
+    publication = _lock(publication)
+    if not (
+        has_division_perm(user, EDIT_PERM, publication.division)
+        or can_review(user, REVIEW_PERM, publication.division)
+    ):
+        raise PermissionDenied(f"您没有撤销{publication.division.name}公开信息的权限。")
+    _require_status(publication, "撤销发布", Status.PUBLISHED)
+    if Publication.objects.filter(replaces=publication).exists():
+        raise ValidationError("该信息有尚未发布的修订版本，请先处理修订版本。")
+    publication.withdraw_reason = reason
+    _move(
+        publication,
+        Status.WITHDRAWN,
+        Action.WITHDRAW,
+        user,
+        reason=reason,
+        fields=["withdraw_reason"],
+    )
+    return publication
+
+
+@transaction.atomic
+def publication_revise(*, publication: Publication, user) -> Publication:
+    """Start a new draft revision of a published publication and return the draft.
+
+    The published version stays on the portal, unchanged, until the revision is approved.
+    """
+    publication = _lock(publication)
+    _require(user, EDIT_PERM, publication, "修订")
+    _require_status(publication, "发起修订", Status.PUBLISHED)
+    existing = Publication.objects.filter(replaces=publication).first()
+    if existing is not None:
+        raise ValidationError(f"该信息已有修订中的第{existing.revision}版，请继续编辑该版本。")
+    draft = Publication(
+        entry_id=publication.entry_id,
+        division_id=publication.division_id,
+        created_by=user,
+        replaces=publication,
+        revision=publication.revision + 1,
+        due_on=publication.due_on,
+        due_note=publication.due_note,
+        is_demo=publication.is_demo,
+        **{name: getattr(publication, name) for name in EDITABLE},
+    )
+    draft.full_clean()
+    draft.save()
+    Attachment.objects.bulk_create(
+        [
+            Attachment(
+                publication=draft,
+                file=a.file.name,
+                name=a.name,
+                kind=a.kind,
+                size=a.size,
+                sha256=a.sha256,
+                uploaded_by=a.uploaded_by,
+            )
+            for a in publication.attachments.all()
+        ]
+    )
+    _record(
+        publication,
+        Action.REVISE,
+        user,
+        reason=f"发起第{draft.revision}版修订",
+        changes={"revision": [publication.revision, draft.revision]},
+    )
+    _record(
+        draft,
+        Action.CREATE,
+        user,
+        to_status=Status.DRAFT,
+        reason=f"修订自第{publication.revision}版",
+    )
+    return draft
+
+
+@transaction.atomic
+def publications_recompute_due(*, publications=None) -> int:
+    """Compute due dates again (after a calendar year was entered); return how many changed."""
+    from workcalendar.calendar import WorkingCalendar
+
+    qs = publications if publications is not None else Publication.objects.unpublished()
+    qs = qs.select_related("entry")
+    changed = []
+    calendar = WorkingCalendar()  # loads each year once, as the dates need it
+    for publication in qs.iterator(chunk_size=2000):
+        due, note = due_for(publication.entry, publication.formed_on, calendar=calendar)
+        if (due, note) != (publication.due_on, publication.due_note):
+            publication.due_on, publication.due_note = due, note
+            changed.append(publication)
+    Publication.objects.bulk_update(changed, ["due_on", "due_note"], batch_size=1000)
+    PublicationEvent.objects.bulk_create(
+        [
+            PublicationEvent(
+                publication=p, division_id=p.division_id, action=Action.DUE, reason=p.due_note
+            )
+            for p in changed
+        ],
+        batch_size=2000,
+    )
+    return len(changed)
+
+
+def _notify(kind: str, publication: Publication, user) -> None:
+    from . import tasks
+
+    task = (
+        tasks.notify_publication_submitted
+        if kind == "submitted"
+        else tasks.notify_publication_reviewed
+    )
+    task.delay_on_commit(publication.pk, getattr(user, "pk", None))

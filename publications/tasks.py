@@ -1,0 +1,129 @@
+"""Celery tasks of publications: review notices and the daily digest of overdue reviews.
+
+Tasks take ids, re-read the rows and return quietly when they are gone; they are queued after
+the transaction commits, retried with backoff on mail-server errors, and safe to run twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from catalog.models import CatalogEntry, ReviewStatus
+from catalog.notifications import (
+    group_for_recipients,
+    message_for,
+    reviewers_by_division,
+    send_once,
+)
+from catalog.tasks import TASK_OPTIONS
+
+from .models import Publication
+
+User = get_user_model()
+
+DIGEST_WAITING_DAYS = 3
+
+
+@shared_task(**TASK_OPTIONS)
+def notify_publication_submitted(self, publication_id: int, submitter_id: int | None) -> int:
+    """Tell the reviewing office that a publication waits for it; return the e-mail count."""
+    publication = (
+        Publication.objects.select_related("division", "entry__item")
+        .filter(pk=publication_id, status=Publication.Status.SUBMITTED)
+        .first()
+    )
+    if publication is None:
+        return 0
+    reviewers = reviewers_by_division([publication.division], "publications.review_publication")
+    messages = [
+        message_for(
+            user,
+            "publication_submitted",
+            {"publication": publication, "submitter": User.objects.filter(pk=submitter_id).first()},
+        )
+        for user in reviewers[publication.division_id]
+        if user.pk != submitter_id
+    ]
+    return send_once(self.request.id or f"pub-submitted:{publication_id}", messages)
+
+
+@shared_task(**TASK_OPTIONS)
+def notify_publication_reviewed(self, publication_id: int, reviewer_id: int | None) -> int:
+    """Tell the submitter that their publication was approved or returned; return the count."""
+    publication = (
+        Publication.objects.select_related("division", "entry__item", "submitted_by")
+        .filter(pk=publication_id)
+        .first()
+    )
+    if publication is None or publication.submitted_by is None:
+        return 0
+    submitter = publication.submitted_by
+    if not submitter.email or not submitter.is_active:
+        return 0
+    message = message_for(
+        submitter,
+        "publication_reviewed",
+        {
+            "publication": publication,
+            "returned": publication.status == Publication.Status.DRAFT,
+            "reviewer": User.objects.filter(pk=reviewer_id).first(),
+        },
+    )
+    return send_once(self.request.id or f"pub-reviewed:{publication_id}", [message])
+
+
+def waiting_too_long(today: dt.date, days: int = DIGEST_WAITING_DAYS):
+    """Return (entries, publications) submitted more than ``days`` working days before today.
+
+    The cut-off is today's date minus ``days`` working days on the statutory calendar.
+    """
+    from workcalendar.calendar import WorkingCalendar
+
+    # Submitted before the cut-off day means more than ``days`` working days have passed.
+    cutoff = WorkingCalendar().add_working_days(today, -days)
+    start = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+    entries = list(
+        CatalogEntry.objects.filter(status=ReviewStatus.SUBMITTED, submitted_at__lt=start)
+        .select_related("division", "item")
+        .order_by("submitted_at")
+    )
+    publications = list(
+        Publication.objects.filter(status=Publication.Status.SUBMITTED, submitted_at__lt=start)
+        .select_related("division", "entry__item")
+        .order_by("submitted_at")
+    )
+    return entries, publications
+
+
+@shared_task(**TASK_OPTIONS)
+def send_review_digest(self, today: str | None = None) -> int:
+    """Mail each reviewing office what has waited more than 3 working days; return the count."""
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    entries, publications = waiting_too_long(day)
+    entry_reviewers = reviewers_by_division(
+        [e.division for e in entries], "catalog.review_catalogentry"
+    )
+    pub_reviewers = reviewers_by_division(
+        [p.division for p in publications], "publications.review_publication"
+    )
+    entries_by_user = group_for_recipients(entries, entry_reviewers)
+    pubs_by_user = group_for_recipients(publications, pub_reviewers)
+    messages = [
+        message_for(
+            user,
+            "review_digest",
+            {
+                "entries": entries_by_user.get(user, []),
+                "publications": pubs_by_user.get(user, []),
+                "total": len(entries_by_user.get(user, [])) + len(pubs_by_user.get(user, [])),
+                "days": DIGEST_WAITING_DAYS,
+                "today": day,
+            },
+        )
+        for user in {*entries_by_user, *pubs_by_user}
+    ]
+    return send_once(f"review-digest:{day.isoformat()}", messages)

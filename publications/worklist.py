@@ -1,0 +1,228 @@
+"""The office's working list: per user, 待办 / 待审 / 已发 with counts, filters and deadlines.
+
+The list is read-only; its queries are constant whatever the data (the counts come from one
+aggregate, the page from one query), and tests assert them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.html import format_html
+
+from catalog.models import CatalogEntry, Domain, ReviewStatus
+from districts.permissions import memberships_of, permissions_for, review_q, scope_q_for
+
+from .models import Publication
+
+Status = Publication.Status
+PAGE_SIZE = 50
+SOON_WORKING_DAYS = 3
+
+TABS = {
+    "todo": "待办",
+    "review": "待审",
+    "published": "已发",
+}
+
+
+def today_and_soon() -> tuple[dt.date, dt.date]:
+    """Return today and the last day counted as 'due soon' (3 working days ahead).
+
+    Without calendar data for the coming days, fall back to calendar days: a badge should
+    not fail a page.
+    """
+    from workcalendar.calendar import CalendarNotCovered, WorkingCalendar
+
+    today = timezone.localdate()
+    try:
+        soon = WorkingCalendar().add_working_days(today, SOON_WORKING_DAYS)
+    except CalendarNotCovered:
+        soon = today + dt.timedelta(days=SOON_WORKING_DAYS)
+    return today, soon
+
+
+def filter_deadline(queryset, value: str | None):
+    today, soon = today_and_soon()
+    if value == "overdue":
+        return queryset.filter(status__in=[Status.DRAFT, Status.SUBMITTED], due_on__lt=today)
+    if value == "soon":
+        return queryset.filter(
+            status__in=[Status.DRAFT, Status.SUBMITTED], due_on__gte=today, due_on__lte=soon
+        )
+    if value == "late":
+        return queryset.filter(
+            status__in=[Status.PUBLISHED, Status.SUPERSEDED, Status.WITHDRAWN],
+            published_at__date__gt=F("due_on"),
+        )
+    return queryset
+
+
+def deadline_html(publication: Publication, today: dt.date, soon: dt.date) -> str:
+    """Return the deadline cell: the date with an 逾期 / 即将到期 / 逾期发布 badge."""
+    from .services import deadline_state
+
+    state = deadline_state(publication, today, soon)
+    if publication.due_on is None:
+        return (
+            format_html(
+                '<span title="{}">{}</span>', publication.due_note, "无" if not state else ""
+            )
+            if "期限待定" not in publication.due_note
+            else format_html(
+                '<span class="badge badge-warn" title="{}">期限待定</span>', publication.due_note
+            )
+        )
+    labels = {"overdue": "已逾期", "soon": "即将到期", "late": "逾期发布", "ok": ""}
+    badge = labels.get(state, "")
+    css = {"overdue": "badge-danger", "soon": "badge-warn", "late": "badge-danger"}.get(state, "")
+    if badge:
+        return format_html(
+            '{} <span class="badge {}" title="{}">{}</span>',
+            publication.due_on.isoformat(),
+            css,
+            publication.due_note,
+            badge,
+        )
+    return format_html('<span title="{}">{}</span>', publication.due_note, publication.due_on)
+
+
+def _is_reviewer(user) -> bool:
+    if user.is_superuser:
+        return True
+    return any(
+        "publications.review_publication" in permissions_for(m) for m in memberships_of(user)
+    )
+
+
+def tab_filters(user) -> dict[str, Q]:
+    """Return, per tab, the Q that selects the user's rows (scope included)."""
+    edit = scope_q_for(user, "publications.change_publication", prefix="division__")
+    view = scope_q_for(
+        user,
+        "publications.view_publication",
+        "publications.change_publication",
+        prefix="division__",
+    )
+    if _is_reviewer(user):
+        waiting = (
+            review_q(user, "publications.review_publication", prefix="division__")
+            & Q(status=Status.SUBMITTED)
+            & ~Q(submitted_by=user)
+        )
+    else:
+        # Someone who does not review sees what they sent up and still waits.
+        waiting = edit & Q(status=Status.SUBMITTED)
+    return {
+        "todo": edit & Q(status=Status.DRAFT),
+        "review": waiting,
+        "published": view & Q(status=Status.PUBLISHED),
+    }
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def build(request) -> dict:
+    """Return the template context of the working list for ``request``'s user and filters."""
+    user = request.user
+    params = request.GET
+    tab = params.get("tab") if params.get("tab") in TABS else "todo"
+    filters = tab_filters(user)
+
+    narrow = Q()
+    notes = []
+    domain_id = params.get("domain", "")
+    if domain_id.isdigit():
+        narrow &= Q(entry__item__first_level__domain_id=int(domain_id))
+    entry_id = params.get("entry", "")
+    if entry_id.isdigit():
+        narrow &= Q(entry_id=int(entry_id))
+    author = params.get("author", "").strip()
+    if author == "me":
+        narrow &= Q(created_by=user)
+    elif author:
+        narrow &= Q(created_by__username=author)
+    date_from, date_to = _parse_date(params.get("from")), _parse_date(params.get("to"))
+    for raw, parsed, label in (
+        (params.get("from"), date_from, "起始"),
+        (params.get("to"), date_to, "截止"),
+    ):
+        if raw and parsed is None:
+            notes.append(f"{label}日期“{raw}”无效，应为 2026-03-01 这样的格式；已忽略。")
+    if date_from:
+        narrow &= Q(formed_on__gte=date_from)
+    if date_to:
+        narrow &= Q(formed_on__lte=date_to)
+
+    base = Publication.objects.filter(narrow)
+    deadline = params.get("deadline", "")
+    if deadline in ("overdue", "soon", "late"):
+        base = filter_deadline(base, deadline)
+    counts = base.aggregate(**{name: Count("id", filter=q) for name, q in filters.items()})
+
+    order = {
+        "todo": [F("due_on").asc(nulls_last=True), "-updated_at"],
+        "review": ["submitted_at", "id"],
+        "published": ["-published_at", "-id"],
+    }[tab]
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    pages = max(1, -(-counts[tab] // PAGE_SIZE))
+    page = min(page, pages)
+    rows = list(
+        base.filter(filters[tab])
+        .with_list_bundle()
+        .order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    )
+    today, soon = today_and_soon()
+    for row in rows:
+        row.deadline_cell = deadline_html(row, today, soon)
+
+    entries_waiting = (
+        CatalogEntry.objects.filter(
+            review_q(user, "catalog.review_catalogentry", prefix="division__"),
+            status=ReviewStatus.SUBMITTED,
+        )
+        .exclude(submitted_by=user)
+        .count()
+        if _is_reviewer(user)
+        else 0
+    )
+
+    keep = {k: v for k, v in params.items() if k not in ("tab", "page")}
+    return {
+        "tab": tab,
+        "tabs": [
+            (key, label, counts[key], "?" + urlencode({**keep, "tab": key}))
+            for key, label in TABS.items()
+        ],
+        "rows": rows,
+        "count": counts[tab],
+        "page": page,
+        "pages": pages,
+        "prev_url": "?" + urlencode({**keep, "tab": tab, "page": page - 1}) if page > 1 else "",
+        "next_url": "?" + urlencode({**keep, "tab": tab, "page": page + 1}) if page < pages else "",
+        "domains": Domain.objects.only("id", "name"),
+        "selected": {
+            "domain": domain_id,
+            "entry": entry_id,
+            "author": author,
+            "from": params.get("from", ""),
+            "to": params.get("to", ""),
+            "deadline": deadline,
+        },
+        "notes": notes,
+        "entries_waiting": entries_waiting,
+        "is_reviewer": _is_reviewer(user),
+        "today": today,
+    }
