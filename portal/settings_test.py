@@ -9,7 +9,12 @@ from .settings import STORAGES  # noqa: E402
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if "EMAIL_URL" not in os.environ:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests run tasks in-process unless they say otherwise: the real-worker test starts a worker
+# with CELERY_TASK_ALWAYS_EAGER=0 and points the test process at the same broker itself.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") not in ("0", "false")
+CELERY_TASK_EAGER_PROPAGATES = True
 # The test client speaks plain HTTP.
 SECURE_SSL_REDIRECT = False
 WHITENOISE_AUTOREFRESH = True

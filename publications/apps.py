@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class PublicationsConfig(AppConfig):
     name = "publications"
     verbose_name = _("公开信息")
+
+    def ready(self):
+        from workcalendar.signals import calendar_changed
+
+        from .tasks import recompute_due_dates_after_calendar_change
+
+        calendar_changed.connect(
+            recompute_due_dates_after_calendar_change, dispatch_uid="publications-due-dates"
+        )

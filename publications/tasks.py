@@ -100,6 +100,19 @@ def waiting_too_long(today: dt.date, days: int = DIGEST_WAITING_DAYS):
 
 
 @shared_task(**TASK_OPTIONS)
+def recompute_due_dates(self) -> int:
+    """Compute unpublished publications' due dates again; return how many changed."""
+    from .services import publications_recompute_due
+
+    return publications_recompute_due()
+
+
+def recompute_due_dates_after_calendar_change(sender, years, **kwargs) -> None:
+    """Queue the recomputation when the calendar changed (the signal comes after commit)."""
+    recompute_due_dates.delay()
+
+
+@shared_task(**TASK_OPTIONS)
 def send_review_digest(self, today: str | None = None) -> int:
     """Mail each reviewing office what has waited more than 3 working days; return the count."""
     day = dt.date.fromisoformat(today) if today else timezone.localdate()

@@ -10,6 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import CalendarYear, SpecialDay
+from .signals import calendar_changed
+
+
+def _announce(*years: int) -> None:
+    """Tell listeners (e.g. publications' due dates) once the change is committed."""
+    transaction.on_commit(
+        lambda: calendar_changed.send(sender=CalendarYear, years=sorted(set(years))), robust=True
+    )
+
 
 # chinesecalendar names its holidays in English (Holiday enum values); the portal speaks Chinese.
 HOLIDAY_NAMES = {
@@ -85,6 +94,8 @@ def calendar_seed_from_package(*, years: Iterable[int] | None = None) -> int:
         if day.year in todo
     ]
     SpecialDay.objects.bulk_create(sorted(days, key=lambda d: d.date))
+    if todo:
+        _announce(*todo)
     return len(todo)
 
 
@@ -101,6 +112,7 @@ def calendar_year_save(*, year: int, source: str, note: str = "") -> CalendarYea
         calendar_year = CalendarYear(year=year, source=source, note=note)
         calendar_year.full_clean()
         calendar_year.save(force_insert=True)
+        _announce(year)
         return calendar_year
     changed = [
         field
@@ -139,6 +151,7 @@ def special_day_save(
     else:
         special_day.save(update_fields=["calendar_year", "date", "kind", "name"])
     _touch(calendar_year.pk)
+    _announce(calendar_year.year)
     return special_day
 
 
@@ -148,9 +161,12 @@ def special_day_delete(*, special_day: SpecialDay) -> None:
     year = special_day.calendar_year_id
     special_day.delete()
     _touch(year)
+    _announce(special_day.date.year)
 
 
 @transaction.atomic
 def calendar_year_delete(*, calendar_year: CalendarYear) -> None:
     """Forget a year and its days: deadlines across it are refused until it is entered again."""
+    year = calendar_year.year
     calendar_year.delete()
+    _announce(year)
