@@ -179,8 +179,13 @@ class _Insert:
             values.append(f.get_db_prep_save(value, connection))
         return tuple(values)
 
-    def __call__(self, rows: Iterable[Sequence]) -> None:
-        """Insert ``rows``, each a sequence of values for the given columns."""
+    def __call__(self, rows: Iterable[Sequence], returning: Sequence[str] = ()) -> list | None:
+        """Insert ``rows``, each a sequence of values for the given columns.
+
+        With ``returning`` (column names), return those columns of the rows written, in no
+        particular order, or None on SQLite, where the caller reads them back instead (one
+        indexed query, cheaper there than RETURNING within SQLite's parameter limit).
+        """
         defaults = self._defaults()
         params = []
         for row in rows:
@@ -189,19 +194,25 @@ class _Insert:
                 for i, f in self.convert:
                     row[i] = f.get_db_prep_save(row[i], connection)
             params.append((*row, *defaults))
-        if not params:
-            return
+        if connection.vendor == "sqlite":
+            if params:
+                with connection.cursor() as cursor:
+                    # One prepared statement, bound row by row in C: SQLite's fastest way in.
+                    cursor.executemany(self.head + self.row_sql, params)
+            return None
+        quote = connection.ops.quote_name
+        tail = f" RETURNING {', '.join(quote(c) for c in returning)}" if returning else ""
+        written = []
         with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                # One prepared statement, bound row by row in C: SQLite's fastest way in.
-                cursor.executemany(self.head + self.row_sql, params)
-                return
             for start in range(0, len(params), self.batch):
                 batch = params[start : start + self.batch]
                 cursor.execute(
-                    self.head + ", ".join([self.row_sql] * len(batch)),
+                    self.head + ", ".join([self.row_sql] * len(batch)) + tail,
                     [value for row in batch for value in row],
                 )
+                if returning:
+                    written.extend(cursor.fetchall())
+        return written
 
 
 class _Importer:
@@ -220,6 +231,15 @@ class _Importer:
         self.loaded_domains: set[int] = set()
         self.seen: dict[tuple[str, str, str], tuple[str, int]] = {}
         self.orders: dict[type, int] = {}
+        # The items the division's (and its parent's) catalog holds, dropped entries included.
+        self.held = set(
+            CatalogEntry.objects.filter(division=division).values_list("item_id", flat=True)
+        )
+        self.parent_held = set()
+        if self.parent is not None:
+            self.parent_held = set(
+                CatalogEntry.objects.filter(division=self.parent).values_list("item_id", flat=True)
+            )
         self.user_id = user.pk if user is not None else None
         self.insert_first = _Insert(FirstLevelItem, ("domain_id", "name", "display_order"))
         self.insert_second = _Insert(SecondLevelItem, ("first_level_id", "name", "display_order"))
@@ -257,12 +277,14 @@ class _Importer:
         )
         if new_firsts:
             order = self._next_order(FirstLevelItem, "display_order", len(new_firsts))
-            self.insert_first(
-                (domain_id, name, order + i) for i, (domain_id, name) in enumerate(new_firsts)
+            found = self.insert_first(
+                ((domain_id, name, order + i) for i, (domain_id, name) in enumerate(new_firsts)),
+                returning=("id", "domain_id", "name"),
             )
-            found = FirstLevelItem.objects.filter(
-                domain_id__in={d for d, _ in new_firsts}, name__in={n for _, n in new_firsts}
-            ).values_list("pk", "domain_id", "name")
+            if found is None:
+                found = FirstLevelItem.objects.filter(
+                    domain_id__in={d for d, _ in new_firsts}, name__in={n for _, n in new_firsts}
+                ).values_list("pk", "domain_id", "name")
             for pk, domain_id, name in found:
                 if (domain_id, name) in new_firsts:
                     self.firsts[(domain_id, name)] = pk
@@ -274,13 +296,15 @@ class _Importer:
         new_seconds = dict.fromkeys(key for key in keys if key not in self.seconds)
         if new_seconds:
             order = self._next_order(SecondLevelItem, "display_order", len(new_seconds))
-            self.insert_second(
-                (first_id, name, order + i) for i, (first_id, name) in enumerate(new_seconds)
+            found = self.insert_second(
+                ((first_id, name, order + i) for i, (first_id, name) in enumerate(new_seconds)),
+                returning=("id", "first_level_id", "name"),
             )
-            found = SecondLevelItem.objects.filter(
-                first_level_id__in={f for f, _ in new_seconds},
-                name__in={n for _, n in new_seconds},
-            ).values_list("pk", "first_level_id", "name")
+            if found is None:
+                found = SecondLevelItem.objects.filter(
+                    first_level_id__in={f for f, _ in new_seconds},
+                    name__in={n for _, n in new_seconds},
+                ).values_list("pk", "first_level_id", "name")
             for pk, first_id, name in found:
                 if (first_id, name) in new_seconds:
                     self.seconds[(first_id, name)] = pk
@@ -362,18 +386,21 @@ class _Importer:
         if not good:
             return
         item_ids = self._items(good)
-        existing = {
-            e.item_id: e
-            for e in CatalogEntry.objects.filter(division=self.division, item_id__in=item_ids)
-            .select_related("source")
-            .prefetch_related("channels")
-        }
+        # Only items the catalogs hold are looked up: a new catalog's chunks need no query.
+        existing = {}
+        if held := self.held.intersection(item_ids):
+            existing = {
+                e.item_id: e
+                for e in CatalogEntry.objects.filter(division=self.division, item_id__in=held)
+                .select_related("source")
+                .prefetch_related("channels")
+            }
         parents = {}
-        if self.parent is not None:
+        if self.parent is not None and (held := self.parent_held.intersection(item_ids)):
             parents = {
                 e.item_id: e
                 for e in CatalogEntry.objects.filter(
-                    division=self.parent, item_id__in=item_ids
+                    division=self.parent, item_id__in=held
                 ).prefetch_related("channels")
             }
         creates: list[tuple[dict, list[int], ParsedRow]] = []
@@ -471,13 +498,17 @@ class _Importer:
 
     def _write(self, creates, updates) -> None:
         if creates:
-            self.insert_entry([columns[c] for c in ENTRY_COLUMNS] for columns, _, _ in creates)
             # The new entries' ids, by item (one entry per item in a division).
-            ids = dict(
-                CatalogEntry.objects.filter(
+            written = self.insert_entry(
+                ([columns[c] for c in ENTRY_COLUMNS] for columns, _, _ in creates),
+                returning=("item_id", "id"),
+            )
+            if written is None:
+                written = CatalogEntry.objects.filter(
                     division=self.division, item_id__in=[c["item_id"] for c, _, _ in creates]
                 ).values_list("item_id", "pk")
-            )
+            ids = dict(written)
+            self.held.update(ids)
             self.insert_link(
                 (ids[columns["item_id"]], channel_id)
                 for columns, channel_ids, _ in creates
