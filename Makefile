@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	ALLOW_INSECURE_KEY=1 $(PY) -m bench $(BENCH_ARGS)
+	ALLOW_INSECURE_KEY=1 $(PY) -m bench.worklist $(WORKLIST_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -62,7 +63,7 @@ class AttachmentInline(admin.TabularInline):
 
     @admin.display(description=_("大小"))
     def size_text(self, obj):
-        return f"{obj.size / 1024:.0f} KB" if obj.size < 1048576 else f"{obj.size / 1048576:.1f} MB"
+        return filesizeformat(obj.size)
 
     @admin.display(description="")
     def remove(self, obj):
@@ -213,7 +214,12 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied("；".join(error.messages)) from error
 
     def save_related(self, request, form, formsets, change):
-        return None
+        # Attachments were written by the services; the inline only lists them.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
