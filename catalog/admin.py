@@ -471,7 +471,9 @@ class CatalogEntryAdmin(
                         source=entry, is_dropped=False
                     ).count(),
                     "events": entry.events.select_related("user")[:20],
-                    "can_change_entry": self.has_change_permission(request, entry),
+                    # Frozen while the office above reviews it.
+                    "can_change_entry": self.has_change_permission(request, entry)
+                    and entry.status != ReviewStatus.SUBMITTED,
                     "review_url_base": reverse(
                         "admin:catalog_catalogentry_review", args=[entry.pk, "x"]
                     )[:-2],
