@@ -11,6 +11,7 @@ heading text, never by position. The file is streamed (``xlsx_stream``), so a wo
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -235,11 +236,16 @@ class _Filler:
 
     def __init__(self, ranges):
         self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        # The same by row: the anchor columns a row holds, and its covered cells' anchors.
+        self.anchor_cols: dict[int, list[int]] = {}
+        self.covered: dict[int, list[tuple[int, tuple[int, int]]]] = {}
         for min_col, min_row, max_col, max_row in ranges:
+            self.anchor_cols.setdefault(min_row, []).append(min_col)
             for r in range(min_row, max_row + 1):
                 for c in range(min_col, max_col + 1):
                     if (r, c) != (min_row, min_col):
                         self.anchor[(r, c)] = (min_row, min_col)
+                        self.covered.setdefault(r, []).append((c, (min_row, min_col)))
         self.values: dict[tuple[int, int], object] = {}
         self.anchors = set(self.anchor.values())
 
@@ -254,10 +260,30 @@ class _Filler:
     def covers(self, row: int, col: int) -> bool:
         return (row, col) in self.anchor
 
+    def fill(self, row: int, values: list, texts: list[str]) -> list[str]:
+        """Remember the row's anchor values; return its texts with covered cells filled.
+
+        ``values`` are the row's cell values and ``texts`` their texts; only cells the row
+        holds are filled (a row ends at its last written cell).
+        """
+        for col in self.anchor_cols.get(row, ()):
+            if col <= len(values) and (row, col) in self.anchors:
+                self.values[(row, col)] = values[col - 1]
+        covered = self.covered.get(row)
+        if not covered:
+            return texts
+        texts = list(texts)
+        for col, anchor in covered:
+            if col <= len(values) and values[col - 1] is None:
+                texts[col - 1] = _cell_text(self.values.get(anchor))
+        return texts
+
 
 def _cell_text(value) -> str:
     if value is None:
         return ""
+    if value.__class__ is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -322,21 +348,35 @@ def parse_marks(text: str) -> bool | None:
     return None
 
 
+NOTE_IN_CELL = re.compile(r"\s*注[:：]")
+CHECKLIST = re.compile(r"([■□☑☐])")
+SPACES = re.compile(r"\s+")
+NAME_SEPARATORS = re.compile(r"[、,，;；\n\r]+|\s{1,}|\d+[.、．]")
+LEVEL_SPLIT = re.compile(r"[、,，;；\s]+")
+
+
 def parse_channel_names(text: str) -> list[str]:
     """Return the selected channel names of a channel cell (■/□ checklist, √, or a list)."""
+    # A workbook repeats the same few channel cells on most lines.
+    return list(_channel_names(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _channel_names(text: str) -> tuple[str, ...]:
     text = text.replace("（", "(").replace("）", ")")
     # A note sometimes follows the checklist in the same cell: 注:有关公开信息可推送……
-    text = re.split(r"\s*注[:：]", text)[0]
+    if "注" in text:
+        text = NOTE_IN_CELL.split(text)[0]
     if any(mark in text for mark in ("■", "□", "☑", "☐")):
-        parts = re.split(r"([■□☑☐])", text)
+        parts = CHECKLIST.split(text)
         names = []
         for mark, name in zip(parts[1::2], parts[2::2], strict=False):
-            name = re.sub(r"\s+", "", name)
+            name = SPACES.sub("", name)
             if mark in ("■", "☑") and name:
                 names.append(name)
-        return names
-    tokens = re.split(r"[、,，;；\n\r]+|\s{1,}|\d+[.、．]", text)
-    return [re.sub(r"\s+", "", t).lstrip("√") for t in tokens if t and t.strip("√ ")]
+        return tuple(names)
+    tokens = NAME_SEPARATORS.split(text)
+    return tuple(SPACES.sub("", t).lstrip("√") for t in tokens if t and t.strip("√ "))
 
 
 def read_rows(source, *, domains: list[str]) -> Iterator[SheetHeader | ParsedRow | CellError]:
@@ -464,38 +504,32 @@ def _read_sheet(book, sheet, domains):
         for index, cells in enumerate(rows, len(buffered) + 1):
             yield index, list(cells)
 
+    parse = _RowParser(title, domain, keys, headings)
     previous_first = ""
     for index, cells in all_rows():
-        formula_cols = []
-        texts, own = [], []
-        for col, cell in enumerate(cells, 1):
-            value = getattr(cell, "value", None)
-            filler.remember(index, col, value)
-            own.append(_cell_text(value))
-            if value is None and filler.covers(index, col):
-                value = filler.value(index, col)
-            if getattr(cell, "data_type", None) == "f":
-                formula_cols.append(col)
-            texts.append(_cell_text(value))
+        values = [cell.value for cell in cells]
+        own = [_cell_text(value) for value in values]
+        texts = filler.fill(index, values, own)
         if not any(texts):
             continue
         filled_own = [t for t in own if t]
         if len(filled_own) == 1 and filled_own[0].startswith(NOTE_PREFIXES):
             continue  # a note under the table, often merged across the whole width
-        row_keys = {k: texts[i] if i < len(texts) else "" for i, k in enumerate(keys) if k}
         errors: list[CellError] = []
-        for col in formula_cols:
-            heading = headings[col - 1] if col - 1 < len(headings) else ""
-            errors.append(
-                CellError(
-                    title,
-                    index,
-                    heading,
-                    f"是公式（{texts[col - 1][:30]}），应为文字。请将公式转换为数值后再导入。",
+        for col, cell in enumerate(cells, 1):
+            if cell.data_type == "f":
+                heading = headings[col - 1] if col - 1 < len(headings) else ""
+                errors.append(
+                    CellError(
+                        title,
+                        index,
+                        heading,
+                        f"是公式（{texts[col - 1][:30]}），应为文字。请将公式转换为数值后再导入。",
+                    )
                 )
-            )
-        yield _row(title, index, domain, keys, headings, texts, row_keys, previous_first, errors)
-        previous_first = row_keys.get("first_level") or previous_first
+        row = parse(index, texts, previous_first, errors)
+        yield row
+        previous_first = row.first_level
     return True
 
 
@@ -519,118 +553,141 @@ def _fill_right_under(top: list[str], sub: list[str]) -> list[str]:
     return out
 
 
-def _row(
-    sheet, index, domain, keys, headings, texts, row_keys, previous_first, errors
-) -> ParsedRow:
-    first = row_keys.get("first_level") or previous_first
-    second = row_keys.get("second_level", "")
-    third = row_keys.get("third_level", "")
-    if not second:
-        errors.append(CellError(sheet, index, "二级事项", "缺少二级事项名称。"))
-    if not first:
-        errors.append(CellError(sheet, index, "一级事项", "缺少一级事项名称。"))
-    if third:
-        second = f"{second}—{third}"
-    values: dict = {}
-    for key in TEXT_KEYS:
-        if key in row_keys:
-            values[key] = row_keys[key]
-    if "item_type" in row_keys:
-        text = row_keys["item_type"]
-        if text == "":
-            values["item_type"] = CatalogEntry.ItemType.NON_SERVICE
-        elif text in ITEM_TYPES:
-            values["item_type"] = ITEM_TYPES[text]
-        else:
-            errors.append(
-                CellError(
-                    sheet,
-                    index,
-                    "事项类型",
-                    f"应为“政务服务事项”或“非政务服务事项”，实为“{text}”。",
-                )
-            )
-    flags = {}
-    for key in FLAG_KEYS:
-        if key in row_keys:
-            mark = parse_marks(row_keys[key])
-            if mark is None:
+LEVEL_PAIR = re.compile(r"level_\d+(_channels)?")
+TEXT_LIMITS = [
+    (key, CatalogEntry._meta.get_field(key).max_length)
+    for key in TEXT_KEYS
+    if CatalogEntry._meta.get_field(key).max_length
+]
+
+
+class _RowParser:
+    """Turn one sheet's rows of cell texts into ParsedRows; the columns are worked out once."""
+
+    def __init__(self, sheet: str, domain: str, keys: list, headings: list[str]):
+        self.sheet, self.domain, self.headings = sheet, domain, headings
+        # (column index, key) for every understood column; a later column wins a repeated key.
+        self.key_cols = [(i, k) for i, k in enumerate(keys) if k]
+        present = {k for _, k in self.key_cols}
+        self.text_keys = [k for k in TEXT_KEYS if k in present]
+        self.flag_keys = [k for k in FLAG_KEYS if k in present]
+        self.has_item_type = "item_type" in present
+        self.has_channels = "channels" in present
+        self.has_levels_text = "levels_text" in present
+        self.channel_flags = [
+            (i, k.split(":", 1)[1])
+            for i, k in enumerate(keys)
+            if k and k.startswith("channel_flag:")
+        ]
+        self.level_flags = [
+            (i, k.split(":", 1)[1]) for i, k in enumerate(keys) if k and k.startswith("level_flag:")
+        ]
+        self.numbered = sorted(
+            {int(k.split("_")[1]) for k in keys if k and LEVEL_PAIR.fullmatch(k)}
+        )
+        self.has_levels = any(k and k.startswith("level") for k in keys)
+        self.extra_cols = [
+            (i, headings[i]) for i, k in enumerate(keys) if k is None and headings[i]
+        ]
+
+    def _mark_error(self, index: int, column: str, text: str) -> CellError:
+        return CellError(self.sheet, index, column, f"应为“√”或留空，实为“{text}”。")
+
+    def __call__(self, index: int, texts: list[str], previous_first: str, errors) -> ParsedRow:
+        sheet, width = self.sheet, len(texts)
+        row_keys = {k: texts[i] if i < width else "" for i, k in self.key_cols}
+        first = row_keys.get("first_level") or previous_first
+        second = row_keys.get("second_level", "")
+        third = row_keys.get("third_level", "")
+        if not second:
+            errors.append(CellError(sheet, index, "二级事项", "缺少二级事项名称。"))
+        if not first:
+            errors.append(CellError(sheet, index, "一级事项", "缺少一级事项名称。"))
+        if third:
+            second = f"{second}—{third}"
+        values: dict = {key: row_keys[key] for key in self.text_keys}
+        if self.has_item_type:
+            text = row_keys["item_type"]
+            if text == "":
+                values["item_type"] = CatalogEntry.ItemType.NON_SERVICE
+            elif text in ITEM_TYPES:
+                values["item_type"] = ITEM_TYPES[text]
+            else:
                 errors.append(
                     CellError(
-                        sheet, index, KEY_LABELS[key], f"应为“√”或留空，实为“{row_keys[key]}”。"
+                        sheet,
+                        index,
+                        "事项类型",
+                        f"应为“政务服务事项”或“非政务服务事项”，实为“{text}”。",
                     )
                 )
+        flags = {}
+        for key in self.flag_keys:
+            mark = parse_marks(row_keys[key])
+            if mark is None:
+                errors.append(self._mark_error(index, KEY_LABELS[key], row_keys[key]))
             flags[key] = bool(mark)
-    if "audience_all" in flags or "audience_specific" in flags:
-        values["audience"] = [
-            flags.get("audience_all", False),
-            flags.get("audience_specific", False),
-        ]
-    if "mode_active" in flags or "mode_on_request" in flags:
-        values["mode"] = [flags.get("mode_active", False), flags.get("mode_on_request", False)]
-    channel_names = parse_channel_names(row_keys["channels"]) if "channels" in row_keys else []
-    flagged = [k for k in keys if k and k.startswith("channel_flag:")]
-    for i, key in enumerate(keys):
-        if key and key.startswith("channel_flag:"):
-            mark = parse_marks(texts[i] if i < len(texts) else "")
+        if "audience_all" in flags or "audience_specific" in flags:
+            values["audience"] = [
+                flags.get("audience_all", False),
+                flags.get("audience_specific", False),
+            ]
+        if "mode_active" in flags or "mode_on_request" in flags:
+            values["mode"] = [flags.get("mode_active", False), flags.get("mode_on_request", False)]
+        channel_names = parse_channel_names(row_keys["channels"]) if self.has_channels else []
+        for i, name in self.channel_flags:
+            text = texts[i] if i < width else ""
+            mark = parse_marks(text)
             if mark is None:
-                errors.append(
-                    CellError(sheet, index, headings[i], f"应为“√”或留空，实为“{texts[i]}”。")
-                )
+                errors.append(self._mark_error(index, self.headings[i], text))
             elif mark:
-                channel_names.append(key.split(":", 1)[1])
-    if "channels" in row_keys or flagged:
-        values["channels"] = channel_names
-    levels = []
-    for i, key in enumerate(keys):
-        if key and key.startswith("level_flag:"):
-            mark = parse_marks(texts[i] if i < len(texts) else "")
+                channel_names.append(name)
+        if self.has_channels or self.channel_flags:
+            values["channels"] = channel_names
+        levels = []
+        for i, label in self.level_flags:
+            text = texts[i] if i < width else ""
+            mark = parse_marks(text)
             if mark is None:
-                errors.append(
-                    CellError(sheet, index, headings[i], f"应为“√”或留空，实为“{texts[i]}”。")
-                )
+                errors.append(self._mark_error(index, self.headings[i], text))
             elif mark:
-                levels.append({"level": key.split(":", 1)[1], "channels": list(channel_names)})
-    numbered = sorted(
-        {int(k.split("_")[1]) for k in keys if k and re.fullmatch(r"level_\d+(_channels)?", k)}
-    )
-    for n in numbered:
-        name = row_keys.get(f"level_{n}", "")
-        if name:
-            levels.append(
-                {
-                    "level": name,
-                    "channels": parse_channel_names(row_keys.get(f"level_{n}_channels", "")),
-                }
-            )
-    if "levels_text" in row_keys and row_keys["levels_text"]:
-        for name in re.split(r"[、,，;；\s]+", row_keys["levels_text"]):
+                levels.append({"level": label, "channels": list(channel_names)})
+        for n in self.numbered:
+            name = row_keys.get(f"level_{n}", "")
             if name:
-                levels.append({"level": name, "channels": list(channel_names)})
-    if any(k and k.startswith("level") for k in keys):
-        values["levels"] = levels
-    extra = {
-        headings[i]: texts[i]
-        for i, k in enumerate(keys)
-        if k is None and headings[i] and i < len(texts) and texts[i]
-    }
-    for key in TEXT_KEYS:
-        limit = CatalogEntry._meta.get_field(key).max_length
-        if limit and len(values.get(key, "")) > limit:
-            errors.append(
-                CellError(
-                    sheet,
-                    index,
-                    KEY_LABELS[key],
-                    f"不能超过{limit}个字符（现有{len(values[key])}个）。",
+                levels.append(
+                    {
+                        "level": name,
+                        "channels": parse_channel_names(row_keys.get(f"level_{n}_channels", "")),
+                    }
                 )
-            )
-    for key, text in (("first_level", first), ("second_level", second)):
-        limit = 200 if key == "first_level" else 300
-        if len(text) > limit:
-            errors.append(
-                CellError(
-                    sheet, index, KEY_LABELS[key], f"不能超过{limit}个字符（现有{len(text)}个）。"
+        if self.has_levels_text and row_keys["levels_text"]:
+            for name in LEVEL_SPLIT.split(row_keys["levels_text"]):
+                if name:
+                    levels.append({"level": name, "channels": list(channel_names)})
+        if self.has_levels:
+            values["levels"] = levels
+        extra = {heading: texts[i] for i, heading in self.extra_cols if i < width and texts[i]}
+        for key, limit in TEXT_LIMITS:
+            if len(values.get(key, "")) > limit:
+                errors.append(
+                    CellError(
+                        sheet,
+                        index,
+                        KEY_LABELS[key],
+                        f"不能超过{limit}个字符（现有{len(values[key])}个）。",
+                    )
                 )
-            )
-    return ParsedRow(sheet, index, domain, first, second, values, channel_names, extra, errors)
+        for key, text, limit in (("first_level", first, 200), ("second_level", second, 300)):
+            if len(text) > limit:
+                errors.append(
+                    CellError(
+                        sheet,
+                        index,
+                        KEY_LABELS[key],
+                        f"不能超过{limit}个字符（现有{len(text)}个）。",
+                    )
+                )
+        return ParsedRow(
+            sheet, index, self.domain, first, second, values, channel_names, extra, errors
+        )

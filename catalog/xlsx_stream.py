@@ -41,20 +41,30 @@ class Cell:
 
 
 EMPTY = Cell()
+DIGITS = "0123456789"
+_columns: dict[str, int] = {}
 
 
 def _column(ref: str) -> int:
-    number = 0
-    for char in ref:
-        if "A" <= char <= "Z":
-            number = number * 26 + ord(char) - 64
-        else:
-            break
+    """Return the column number of a cell reference (A1 → 1, AB7 → 28)."""
+    letters = ref.rstrip(DIGITS)
+    number = _columns.get(letters)
+    if number is None:
+        number = 0
+        for char in letters:
+            if "A" <= char <= "Z":
+                number = number * 26 + ord(char) - 64
+            else:
+                break
+        if len(_columns) < 20_000:
+            _columns[letters] = number
     return number
 
 
 def _text(element) -> str:
     """Return the text of a string item, without phonetic (ruby) runs."""
+    if len(element) == 1 and element[0].tag == TEXT:
+        return element[0].text or ""  # a plain string item: one <t>
     parts = []
     for child in element:
         if child.tag == TEXT:
@@ -83,12 +93,14 @@ class Sheet:
                     yield []
                     expected += 1
                 cells: list[Cell] = []
-                for position, c in enumerate(element.iter(CELL), 1):
+                append, cell = cells.append, self._cell
+                # Cells are the row's children (a row may also hold an extension list).
+                for position, c in enumerate((c for c in element if c.tag == CELL), 1):
                     ref = c.get("r")
                     col = _column(ref) if ref else position
                     while len(cells) < col - 1:
-                        cells.append(EMPTY)
-                    cells.append(self._cell(c, strings))
+                        append(EMPTY)
+                    append(cell(c, strings))
                 yield cells
                 expected = number + 1
                 # Empty the row once read: what stays behind is one bare element per row.
