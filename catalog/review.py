@@ -50,31 +50,33 @@ def entries_snapshot(entries: Iterable[CatalogEntry]) -> dict[int, dict[str, Any
 def _cascade_snapshots(entry_ids: list[int]) -> int:
     """Refresh the published snapshots of entries derived from ``entry_ids``; return how many.
 
-    What a derived entry follows was just approved upstream, so the public sees it at once;
-    what the entry changed itself stays as its own office last approved it.
+    What a derived entry follows was just approved upstream, so the public sees it at once: each
+    followed element takes the value its source *published* (never a working copy that is still
+    waiting for review). What the entry changed itself stays as its own office last approved it.
     """
     updated = 0
+    published = dict(
+        CatalogEntry.objects.filter(pk__in=entry_ids).values_list("pk", "published_values")
+    )
     frontier = entry_ids
     while frontier:
-        level = list(
-            CatalogEntry.objects.filter(source_id__in=frontier).prefetch_related("channels")
-        )
-        fresh = entries_snapshot(level)
+        level = list(CatalogEntry.objects.filter(source_id__in=frontier))
         changed = []
         for child in level:
-            if child.published_values is None:
+            source = published.get(child.source_id)
+            if child.published_values is None or source is None:
                 continue
-            if child.status == ReviewStatus.PUBLISHED:
-                snapshot = fresh[child.pk]
-            else:
-                snapshot = dict(child.published_values)
-                for element in Element.values:
-                    if element not in child.overridden:
-                        snapshot[element] = fresh[child.pk][element]
-                if child.drop_reason == CatalogEntry.DropReason.UPSTREAM:
-                    snapshot["is_dropped"] = True
-                elif not child.is_dropped:
-                    snapshot["is_dropped"] = False
+            snapshot = dict(child.published_values)
+            for element in Element.values:
+                if element not in child.overridden:
+                    snapshot[element] = source.get(element)
+            if source.get("is_dropped"):
+                # Dropped above: gone from the public below as well.
+                snapshot["is_dropped"] = True
+            elif not child.is_dropped and child.status == ReviewStatus.PUBLISHED:
+                # Restored above, and no own change pending: public again.
+                snapshot["is_dropped"] = False
+            published[child.pk] = snapshot
             if snapshot != child.published_values:
                 child.published_values = snapshot
                 changed.append(child)
