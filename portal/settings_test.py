@@ -18,3 +18,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The test client speaks plain HTTP.
 SECURE_SSL_REDIRECT = False
 WHITENOISE_AUTOREFRESH = True
+
+if REDIS_URL:  # noqa: F405
+    import uuid
+
+    # A key prefix of this run's own: "already sent" markers in a shared Redis must not make a
+    # later run's tests send nothing.
+    CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"  # noqa: F405

@@ -34,7 +34,7 @@ class DeadlineFilter(admin.SimpleListFilter):
         return [("overdue", "已逾期未发布"), ("soon", "3个工作日内到期"), ("late", "逾期发布")]
 
     def queryset(self, request, queryset):
-        return worklist.filter_deadline(queryset, self.value())
+        return worklist.filter_deadline(queryset, self.value(), request)
 
 
 class AttachmentInline(admin.TabularInline):
@@ -138,7 +138,7 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_list_display(self, request):
         # "Due soon" needs the calendar: read it once per page, not once per row.
-        bounds = worklist.today_and_soon()
+        bounds = worklist.today_and_soon(request)
 
         @admin.display(description=_("公开期限"), ordering="due_on")
         def deadline_badge(obj):
@@ -351,7 +351,9 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     "own_submission": own and status == Status.SUBMITTED,
                     "can_revise": may_edit and status == Status.PUBLISHED,
                     "can_withdraw": (may_edit or may_review) and status == Status.PUBLISHED,
-                    "deadline": worklist.deadline_html(publication, *worklist.today_and_soon()),
+                    "deadline": worklist.deadline_html(
+                        publication, *worklist.today_and_soon(request)
+                    ),
                     "revision_of": publication.replaces,
                     "revised_by": Publication.objects.filter(replaces=publication).first(),
                     "events": publication.events.select_related("user")[:20],

@@ -38,6 +38,15 @@ class CheckedFile:
     sha256: str
 
 
+def _size(n: int) -> str:
+    """Return a byte count as people read it: 512 字节, 20 KB, 1.5 MB."""
+    if n < 1024:
+        return f"{n} 字节"
+    if n < 1048576:
+        return f"{n / 1024:.3g} KB"
+    return f"{n / 1048576:.3g} MB"
+
+
 def _zip_kind(upload) -> str | None:
     upload.seek(0)
     try:
@@ -88,9 +97,7 @@ def check_upload(upload) -> CheckedFile:
     if size == 0:
         raise ValidationError(f"附件“{name}”是空文件。")
     if size > limit:
-        raise ValidationError(
-            f"附件“{name}”有{size / 1048576:.1f} MB，超过了{limit // 1048576} MB的上限。"
-        )
+        raise ValidationError(f"附件“{name}”有{_size(size)}，超过了{_size(limit)}的上限。")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     kind = detect_kind(upload)
     if kind == "ole":

@@ -29,24 +29,31 @@ TABS = {
 }
 
 
-def today_and_soon() -> tuple[dt.date, dt.date]:
+def today_and_soon(request=None) -> tuple[dt.date, dt.date]:
     """Return today and the last day counted as 'due soon' (3 working days ahead).
 
-    Without calendar data for the coming days, fall back to calendar days: a badge should
-    not fail a page.
+    With a ``request``, the answer is kept on it, so a page reads the calendar once. Without
+    calendar data for the coming days, fall back to calendar days: a badge should not fail a page.
     """
     from workcalendar.calendar import CalendarNotCovered, WorkingCalendar
 
+    cached = getattr(request, "_deadline_bounds", None)
+    if cached is not None:
+        return cached
     today = timezone.localdate()
     try:
         soon = WorkingCalendar().add_working_days(today, SOON_WORKING_DAYS)
     except CalendarNotCovered:
         soon = today + dt.timedelta(days=SOON_WORKING_DAYS)
+    if request is not None:
+        request._deadline_bounds = (today, soon)
     return today, soon
 
 
-def filter_deadline(queryset, value: str | None):
-    today, soon = today_and_soon()
+def filter_deadline(queryset, value: str | None, request=None):
+    if value not in ("overdue", "soon", "late"):
+        return queryset
+    today, soon = today_and_soon(request)
     if value == "overdue":
         return queryset.filter(status__in=[Status.DRAFT, Status.SUBMITTED], due_on__lt=today)
     if value == "soon":
@@ -123,6 +130,17 @@ def tab_filters(user) -> dict[str, Q]:
     }
 
 
+# Ids beyond this are no row of ours; SQLite would overflow on them.
+MAX_ID = 2**53
+
+
+def _parse_id(value: str | None) -> int | None:
+    value = (value or "").strip()
+    if value.isdigit() and len(value) < 17 and 0 < int(value) < MAX_ID:
+        return int(value)
+    return None
+
+
 def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -140,11 +158,15 @@ def build(request) -> dict:
     narrow = Q()
     notes = []
     domain_id = params.get("domain", "")
-    if domain_id.isdigit():
-        narrow &= Q(entry__item__first_level__domain_id=int(domain_id))
+    if _parse_id(domain_id) is not None:
+        narrow &= Q(entry__item__first_level__domain_id=_parse_id(domain_id))
+    elif domain_id:
+        notes.append(f"领域“{domain_id[:20]}”无效，已忽略。")
     entry_id = params.get("entry", "")
-    if entry_id.isdigit():
-        narrow &= Q(entry_id=int(entry_id))
+    if _parse_id(entry_id) is not None:
+        narrow &= Q(entry_id=_parse_id(entry_id))
+    elif entry_id:
+        notes.append(f"目录事项编号“{entry_id[:20]}”无效，应为数字；已忽略。")
     author = params.get("author", "").strip()
     if author == "me":
         narrow &= Q(created_by=user)
@@ -165,7 +187,7 @@ def build(request) -> dict:
     base = Publication.objects.filter(narrow)
     deadline = params.get("deadline", "")
     if deadline in ("overdue", "soon", "late"):
-        base = filter_deadline(base, deadline)
+        base = filter_deadline(base, deadline, request)
     counts = base.aggregate(**{name: Count("id", filter=q) for name, q in filters.items()})
 
     order = {
@@ -184,7 +206,7 @@ def build(request) -> dict:
         .with_list_bundle()
         .order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     )
-    today, soon = today_and_soon()
+    today, soon = today_and_soon(request)
     for row in rows:
         row.deadline_cell = deadline_html(row, today, soon)
 
