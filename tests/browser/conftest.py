@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,13 @@ from tests.publications.conftest import calendar, office  # noqa: F401 (fixtures
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(settings.BASE_DIR) / "tests" / "browser" / "screenshots"
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
-# browser steps are ordinary synchronous calls, so Django's async guard does not apply here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are ordinary synchronous calls, so Django's async guard does not
+    # apply. Only for the browser tests: the deployment check refuses this variable.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not Path(CHROMIUM).exists():
         require_service(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     try:
