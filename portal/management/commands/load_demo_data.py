@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from catalog.demo import build_reference_catalog
 from catalog.models import CatalogEntry, Domain, ReviewStatus
@@ -60,7 +61,9 @@ class Command(BaseCommand):
             membership_grant(user=user, division=divisions[code], role=role)
             self.stdout.write(f"  {username:<18} {divisions[code].name} · {Role(role).label}")
 
-        made = build_demo_publications()
+        # The demo's history is built, not lived: nobody needs e-mail about it.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            made = build_demo_publications()
         self.stdout.write(f"演示公开信息新增 {made} 条（草稿、待审核、已退回、已发布各有）。")
 
         self.stdout.write(
