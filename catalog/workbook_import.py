@@ -10,12 +10,13 @@ from its source entry makes those elements personalised (个性要素).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -39,6 +40,7 @@ __all__ = ["ImportReport", "RowOutcome", "WorkbookError", "import_catalog"]
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 STATUS_LABELS = {NEW: "新增", CHANGED: "修改", UNCHANGED: "不变", ERROR: "错误"}
 CHUNK = 500
+NORMAL_CACHE = 20_000
 # The element columns of an entry, and every column an import gives a new entry.
 ELEMENT_COLUMN_NAMES = tuple(c for columns in ELEMENT_COLUMNS.values() for c in columns)
 ENTRY_COLUMNS = (
@@ -148,7 +150,9 @@ class _Insert:
         by_attname = {f.attname: f for f in meta.concrete_fields}
         self.given = [by_attname[c] for c in columns]
         self.convert = [
-            (i, f) for i, f in enumerate(self.given) if f.get_internal_type() not in self.PLAIN
+            (i, self._converter(f))
+            for i, f in enumerate(self.given)
+            if f.get_internal_type() not in self.PLAIN
         ]
         self.rest: list[models.Field] = []
         for f in meta.concrete_fields:
@@ -167,6 +171,13 @@ class _Insert:
         # Rows per statement, within the backend's limit on query parameters (if any).
         limit = connection.features.max_query_params
         self.batch = max(1, min(1000, limit // self.width)) if limit else 1000
+
+    @staticmethod
+    def _converter(f: models.Field) -> Callable:
+        if isinstance(f, models.JSONField):
+            # What the backends' adapt_json_value sends, without an adapter object per value.
+            return lambda value: None if value is None else json.dumps(value, cls=f.encoder)
+        return lambda value: f.get_db_prep_save(value, connections[DEFAULT_DB_ALIAS])
 
     def _defaults(self) -> tuple:
         now = timezone.now()
@@ -191,8 +202,8 @@ class _Insert:
         for row in rows:
             if self.convert:
                 row = list(row)
-                for i, f in self.convert:
-                    row[i] = f.get_db_prep_save(row[i], connection)
+                for i, convert in self.convert:
+                    row[i] = convert(row[i])
             params.append((*row, *defaults))
         if connection.vendor == "sqlite":
             if params:
@@ -231,6 +242,8 @@ class _Importer:
         self.loaded_domains: set[int] = set()
         self.seen: dict[tuple[str, str, str], tuple[str, int]] = {}
         self.orders: dict[type, int] = {}
+        # Normalised texts by (element, cell text): most lines repeat their neighbours' texts.
+        self.normal: dict[tuple[str, str], object] = {}
         # The items the division's (and its parent's) catalog holds, dropped entries included.
         self.held = set(
             CatalogEntry.objects.filter(division=division).values_list("item_id", flat=True)
@@ -253,22 +266,29 @@ class _Importer:
         self.blank = {column: fields[column].get_default() for column in ELEMENT_COLUMN_NAMES}
 
     # -- vocabulary -----------------------------------------------------------------------
-    def _load_domain(self, domain: Domain) -> None:
-        if domain.pk in self.loaded_domains:
+    def _load_domains(self, domain_ids: Iterable[int]) -> None:
+        """Read the items of the domains not read yet (two queries for any number)."""
+        new = set(domain_ids) - self.loaded_domains
+        if not new:
             return
-        self.loaded_domains.add(domain.pk)
-        for pk, name in FirstLevelItem.objects.filter(domain=domain).values_list("pk", "name"):
-            self.firsts[(domain.pk, name)] = pk
-        for pk, first_id, name in SecondLevelItem.objects.filter(
-            first_level__domain=domain
-        ).values_list("pk", "first_level_id", "name"):
+        self.loaded_domains |= new
+        for pk, domain_id, name in (
+            FirstLevelItem.objects.filter(domain_id__in=new)
+            .order_by()
+            .values_list("pk", "domain_id", "name")
+        ):
+            self.firsts[(domain_id, name)] = pk
+        for pk, first_id, name in (
+            SecondLevelItem.objects.filter(first_level__domain_id__in=new)
+            .order_by()
+            .values_list("pk", "first_level_id", "name")
+        ):
             self.seconds[(first_id, name)] = pk
 
     def _items(self, rows: list[ParsedRow]) -> list[int]:
         """Return the rows' item ids, in row order, creating the items a workbook names anew."""
         domain_ids = [self.domains[row.domain].pk for row in rows]
-        for row in rows:
-            self._load_domain(self.domains[row.domain])
+        self._load_domains(domain_ids)
         # New keys in workbook order (a dict keeps it), numbered after the items in use.
         new_firsts = dict.fromkeys(
             key
@@ -282,9 +302,14 @@ class _Importer:
                 returning=("id", "domain_id", "name"),
             )
             if found is None:
-                found = FirstLevelItem.objects.filter(
-                    domain_id__in={d for d, _ in new_firsts}, name__in={n for _, n in new_firsts}
-                ).values_list("pk", "domain_id", "name")
+                found = (
+                    FirstLevelItem.objects.filter(
+                        domain_id__in={d for d, _ in new_firsts},
+                        name__in={n for _, n in new_firsts},
+                    )
+                    .order_by()
+                    .values_list("pk", "domain_id", "name")
+                )
             for pk, domain_id, name in found:
                 if (domain_id, name) in new_firsts:
                     self.firsts[(domain_id, name)] = pk
@@ -301,10 +326,14 @@ class _Importer:
                 returning=("id", "first_level_id", "name"),
             )
             if found is None:
-                found = SecondLevelItem.objects.filter(
-                    first_level_id__in={f for f, _ in new_seconds},
-                    name__in={n for _, n in new_seconds},
-                ).values_list("pk", "first_level_id", "name")
+                found = (
+                    SecondLevelItem.objects.filter(
+                        first_level_id__in={f for f, _ in new_seconds},
+                        name__in={n for _, n in new_seconds},
+                    )
+                    .order_by()
+                    .values_list("pk", "first_level_id", "name")
+                )
             for pk, first_id, name in found:
                 if (first_id, name) in new_seconds:
                     self.seconds[(first_id, name)] = pk
@@ -358,8 +387,13 @@ class _Importer:
                 # Ids from the importer's own channel table need no database check.
                 values[element] = sorted(set(self._channel_ids(raw)))
                 continue
+            if raw.__class__ is str and (element, raw) in self.normal:
+                values[element] = self.normal[(element, raw)]
+                continue
             try:
-                values[element] = services.normalise_value(element, raw)
+                values[element] = value = services.normalise_value(element, raw)
+                if raw.__class__ is str and len(self.normal) < NORMAL_CACHE:
+                    self.normal[(element, raw)] = value
             except ValidationError as error:
                 label = Element(element).label
                 for message in error.messages:
