@@ -95,10 +95,12 @@ def worker(tmp_path):
     app.conf.update(
         task_always_eager=False, broker_url=REDIS, result_backend=REDIS, task_default_queue=queue
     )
+    _forget_connections()
     try:
         yield queue, mails, tmp_path / "worker.log"
     finally:
         app.conf.update(saved)
+        _forget_connections()
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=20)
@@ -106,6 +108,15 @@ def worker(tmp_path):
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+def _forget_connections() -> None:
+    # Earlier tests in this process may have opened the producer pool on another broker URL;
+    # drop it so that the next message goes to the broker configured now.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _wait_for_mail(folder: Path, timeout: float = 60.0) -> str:
