@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Domain
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
-from districts.permissions import can_review, has_division_perm
+from districts.permissions import can_review, divisions_in, has_division_perm, scope_q_for
 
 from . import services, worklist
 from .forms import PublicationForm
@@ -35,6 +36,22 @@ class DeadlineFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return worklist.filter_deadline(queryset, self.value(), request)
+
+
+class DomainFilter(admin.SimpleListFilter):
+    """Filter by domain from the domain list itself (26 rows), not by scanning publications."""
+
+    title = _("领域")
+    parameter_name = "domain"
+
+    def lookups(self, request, model_admin):
+        return [(str(d.pk), d.name) for d in Domain.objects.only("id", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit() and len(value) < 10:
+            return queryset.filter(entry__item__first_level__domain_id=int(value))
+        return queryset
 
 
 class AttachmentInline(admin.TabularInline):
@@ -96,7 +113,7 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "status",
         DeadlineFilter,
         PublicationDivisionFilter,
-        ("entry__item__first_level__domain", admin.RelatedOnlyFieldListFilter),
+        DomainFilter,
     )
     search_fields = ("title", "doc_no")
     search_help_text = "按标题或文号查找"
@@ -151,6 +168,12 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return obj.is_demo
 
     # -- permissions ----------------------------------------------------------------------
+    def get_queryset(self, request):
+        """Return the publications in the user's scope, filtered by division ids (no join)."""
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        perms = ("publications.view_publication", "publications.change_publication")
+        return qs.filter(divisions_in(scope_q_for(request.user, *perms)))
+
     def has_delete_permission(self, request, obj=None):
         # Publications are withdrawn, never deleted: their history and revisions point at them.
         return False

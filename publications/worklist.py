@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import CatalogEntry, Domain, ReviewStatus
-from districts.permissions import memberships_of, permissions_for, review_q, scope_q_for
+from districts.permissions import (
+    divisions_in,
+    memberships_of,
+    permissions_for,
+    review_q,
+    scope_q_for,
+)
 
 from .models import Publication
 
@@ -107,16 +113,13 @@ def _is_reviewer(user) -> bool:
 
 def tab_filters(user) -> dict[str, Q]:
     """Return, per tab, the Q that selects the user's rows (scope included)."""
-    edit = scope_q_for(user, "publications.change_publication", prefix="division__")
-    view = scope_q_for(
-        user,
-        "publications.view_publication",
-        "publications.change_publication",
-        prefix="division__",
+    edit = divisions_in(scope_q_for(user, "publications.change_publication"))
+    view = divisions_in(
+        scope_q_for(user, "publications.view_publication", "publications.change_publication")
     )
     if _is_reviewer(user):
         waiting = (
-            review_q(user, "publications.review_publication", prefix="division__")
+            divisions_in(review_q(user, "publications.review_publication"))
             & Q(status=Status.SUBMITTED)
             & ~Q(submitted_by=user)
         )
