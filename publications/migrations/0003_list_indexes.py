@@ -5,25 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_entry_review'),
-        ('districts', '0001_initial'),
-        ('publications', '0002_published_text_is_immutable'),
+        ("catalog", "0004_entry_review"),
+        ("districts", "0001_initial"),
+        ("publications", "0002_published_text_is_immutable"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='publication',
-            index=models.Index(fields=['status', '-published_at', '-id'], name='pub_status_published'),
+            model_name="publication",
+            index=models.Index(
+                fields=["status", "-published_at", "-id"], name="pub_status_published"
+            ),
         ),
         migrations.AddIndex(
-            model_name='publication',
-            index=models.Index(fields=['status', 'submitted_at', 'id'], name='pub_status_submitted'),
+            model_name="publication",
+            index=models.Index(
+                fields=["status", "submitted_at", "id"], name="pub_status_submitted"
+            ),
         ),
         migrations.AddIndex(
-            model_name='publication',
-            index=models.Index(fields=['-updated_at', '-id'], name='pub_updated'),
+            model_name="publication",
+            index=models.Index(fields=["-updated_at", "-id"], name="pub_updated"),
         ),
     ]
