@@ -306,6 +306,13 @@ class CatalogEntryAdmin(
         # Entries are dropped (删减) and restored, never deleted: history and sources point at them.
         return False
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not queryset.ordered:
+            # The autocomplete pages through this; give it a stable order (the list sets its own).
+            queryset = queryset.order_by("division__tree_id", "division__lft", "item_id", "pk")
+        return queryset, may_have_duplicates
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == ReviewStatus.SUBMITTED:
             # Frozen while the office above reviews it; the panel offers to recall it.
