@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from districts.models import Division
+from districts.permissions import has_division_perm
 
 from .models import (
     ELEMENT_COLUMNS,
@@ -31,6 +32,7 @@ from .models import (
 )
 
 ChannelLink = CatalogEntry.channels.through
+EDIT_PERM = "catalog.change_catalogentry"
 TEXT_LIMITS = {
     f.name: f.max_length
     for f in CatalogEntry._meta.get_fields()
@@ -167,6 +169,16 @@ def _lock(entry: CatalogEntry) -> CatalogEntry:
     )
 
 
+def _require(user, perm: str, division: Division) -> None:
+    """Refuse a user whose roles do not cover ``division`` with ``perm``.
+
+    ``user=None`` is the system itself (the demo loader, the import command run by an
+    operator, data migrations); people always come with their user.
+    """
+    if user is not None and not has_division_perm(user, perm, division):
+        raise PermissionDenied(f"您没有{division.name}目录的修改权限。")
+
+
 def _reopen(entry: CatalogEntry) -> list[str]:
     """Make ``entry`` a draft again before its owner changes it; return the fields to save.
 
@@ -273,6 +285,7 @@ def entry_create(
 
     Only the city and counties add entries; a township catalog only subtracts (做减法).
     """
+    _require(user, "catalog.add_catalogentry", division)
     if division.is_township:
         raise ValidationError("乡镇(街道)目录只能从所属区县目录中删减和调整要素，不能新增事项。")
     if CatalogEntry.objects.filter(division=division, item=item).exists():
@@ -305,6 +318,7 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
     Entries the division already holds (active or dropped) are left as they are, so running
     it again only adds what the parent gained since.
     """
+    _require(user, EDIT_PERM, division)
     parent = division.parent
     if parent is None:
         raise ValidationError("市级参考目录是源头，不从其他目录生成。")
@@ -442,6 +456,7 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
     following its source until the owner accepts the source's value again.
     """
     entry = _lock(entry)
+    _require(user, EDIT_PERM, entry.division)
     if entry.is_dropped:
         raise ValidationError("该事项已删减，请先恢复再修改。")
     changes = dict(changes)
@@ -521,6 +536,7 @@ def entry_personalise(*, entry: CatalogEntry, element: str, value: Any, user) ->
 def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
     """Take the source's value for ``element`` again and follow it from now on; return the entry."""
     entry = _lock(entry)
+    _require(user, EDIT_PERM, entry.division)
     if entry.source is None:
         raise ValidationError("该事项没有上级来源。")
     status_before = entry.status
@@ -555,6 +571,7 @@ def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> Catalog
 def entry_keep_own(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
     """Acknowledge that the source moved but keep this entry's own value; return the entry."""
     entry = _lock(entry)
+    _require(user, EDIT_PERM, entry.division)
     if element not in entry.upstream_changed:
         raise ValidationError("该要素没有待处理的上级调整。")
     entry.upstream_changed = [e for e in entry.upstream_changed if e != element]
@@ -595,6 +612,7 @@ def entry_drop(*, entry: CatalogEntry, user, confirm: bool = False) -> list[Cata
     ``DropNeedsConfirmation`` names them so that the owner can decide.
     """
     entry = _lock(entry)
+    _require(user, EDIT_PERM, entry.division)
     if entry.is_dropped:
         raise ValidationError("该事项已删减。")
     status_before = entry.status
@@ -628,6 +646,7 @@ def entry_restore(*, entry: CatalogEntry, user) -> list[CatalogEntry]:
     Entries that a lower level dropped on its own stay dropped.
     """
     entry = _lock(entry)
+    _require(user, EDIT_PERM, entry.division)
     if not entry.is_dropped:
         raise ValidationError("该事项未被删减。")
     status_before = entry.status

@@ -11,7 +11,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, transaction
 
 from catalog.models import CatalogEntry, CatalogEvent, Channel, Element
@@ -29,7 +29,8 @@ from catalog.services import (
     entry_update,
     get_value,
 )
-from districts.models import Division
+from districts.models import Division, Role
+from districts.services import membership_grant
 from tests.factories import CityEntryFactory, SecondLevelItemFactory, UserFactory
 
 Action = CatalogEvent.Action
@@ -42,13 +43,18 @@ OWN = CatalogEntry.DropReason.OWN
 
 
 @pytest.fixture
-def user(db):
-    return UserFactory(username="city-editor")
+def user(reference_data):
+    # The services check scope themselves: this editor works for the city office.
+    user = UserFactory(username="city-editor")
+    membership_grant(user=user, division=reference_data, role=Role.EDITOR)
+    return user
 
 
 @pytest.fixture
-def other_user(db):
-    return UserFactory(username="furong-editor")
+def other_user(reference_data):
+    user = UserFactory(username="furong-editor")
+    membership_grant(user=user, division=Division.objects.get(code="430102"), role=Role.EDITOR)
+    return user
 
 
 @pytest.fixture
@@ -821,6 +827,7 @@ def test_invalid_value_refused_on_create(city, element, value, message, user):
 
 def test_every_write_is_recorded_with_its_user(tree, furong, wenyilu, user, other_user):
     township_user = UserFactory(username="wenyilu-editor")
+    membership_grant(user=township_user, division=wenyilu, role=Role.EDITOR)
     city_entry = tree[0]
     district_entry = entry_of(furong, city_entry)
     CatalogEvent.objects.all().delete()
@@ -1100,3 +1107,20 @@ def test_postgresql_trigger_migration_survives_client_side_parameter_merging():
 
     assert len(executed) == len(migration.POSTGRES_FORWARD) == 2
     assert "catalog_catalogentry%ROWTYPE" in executed[0]
+
+
+def test_the_services_refuse_a_user_outside_the_entrys_scope(tree, furong, tianxin):
+    """No path can edit another division's catalog: the services check scope themselves."""
+    stranger = UserFactory(username="tianxin-editor")
+    membership_grant(user=stranger, division=tianxin, role=Role.EDITOR)
+    entry = entry_of(furong, tree[0])
+    before = (entry.content, CatalogEvent.objects.count())
+    for write in (
+        lambda: entry_personalise(entry=entry, element="content", value="越权", user=stranger),
+        lambda: entry_drop(entry=entry, user=stranger, confirm=True),
+        lambda: catalog_derive(division=furong, user=stranger),
+    ):
+        with pytest.raises(PermissionDenied, match="芙蓉区目录的修改权限"):
+            write()
+    entry.refresh_from_db()
+    assert (entry.content, CatalogEvent.objects.count()) == before

@@ -45,6 +45,8 @@ from catalog.services import (
     get_value,
     normalise_value,
 )
+from districts.models import Division, Role
+from districts.services import membership_grant
 from tests.factories import CityEntryFactory, SecondLevelItemFactory, UserFactory
 
 ELEMENTS = [e.value for e in Element]
@@ -330,6 +332,7 @@ class DerivationMachine(RuleBasedStateMachine):
 @pytest.fixture
 def world(city, furong, tianxin, wenyilu, chaoyang, podzijie):
     user = UserFactory(username="property-editor")
+    membership_grant(user=user, division=Division.objects.root(), role=Role.EDITOR)
     channels = list(Channel.objects.order_by("display_order")[:4])
     CityEntryFactory(division=city)
     CityEntryFactory(division=city, channels=channels[1:3], audience_specific=True)
