@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -74,13 +74,11 @@ class EntryReviewAdminMixin:
         return True
 
     def review_view(self, request, pk, action):
-        if action not in ACTIONS:
-            return HttpResponseRedirect(reverse("admin:catalog_catalogentry_changelist"))
         entry = self.get_queryset(request).filter(pk=pk).with_item().first()
         if entry is None:
-            from django.http import Http404
-
             raise Http404("对象不存在或不在您的管辖范围内。")
+        if action not in ACTIONS:
+            raise Http404("没有这个操作。")
         change_url = reverse("admin:catalog_catalogentry_change", args=[entry.pk])
         if request.method != "POST":
             return HttpResponseRedirect(change_url)

@@ -90,8 +90,8 @@ def build_demo_publications() -> int:
                 "formed_on": today - dt.timedelta(days=days_ago),
             },
             user=editor,
+            is_demo=True,
         )
-        Publication.objects.filter(pk=publication.pk).update(is_demo=True)
         if outcome != "draft":
             services.publication_submit(publication=publication, user=editor)
         if outcome == "published":

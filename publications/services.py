@@ -198,7 +198,12 @@ def _shown(name: str, value: Any) -> Any:
 
 @transaction.atomic
 def publication_create(
-    *, entry: CatalogEntry, data: dict[str, Any], user, uploads: Iterable = ()
+    *,
+    entry: CatalogEntry,
+    data: dict[str, Any],
+    user,
+    uploads: Iterable = (),
+    is_demo: bool = False,
 ) -> Publication:
     """Create a draft publication under ``entry`` and return it, with its attachments."""
     if not has_division_perm(user, ADD_PERM, entry.division):
@@ -212,7 +217,9 @@ def publication_create(
     for required in ("title", "formed_on", "responsible_body"):
         if not values.get(required):
             raise ValidationError({required: [f"{LABELS[required]}：必填。"]})
-    publication = Publication(entry=entry, division_id=entry.division_id, created_by=user, **values)
+    publication = Publication(
+        entry=entry, division_id=entry.division_id, created_by=user, is_demo=is_demo, **values
+    )
     publication.due_on, publication.due_note = due_for(entry, publication.formed_on)
     publication.full_clean()
     publication.save()
