@@ -154,12 +154,47 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publications.tasks.send_review_digest",
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
     },
+    # The full guide sync from the provincial platform, nightly by default.
+    "guides-sync": {
+        "task": "guides.tasks.sync_guides",
+        "schedule": crontab(
+            hour=env.str("GUIDES_SYNC_HOUR", default="2"),
+            minute=env.str("GUIDES_SYNC_MINUTE", default="30"),
+        ),
+        "kwargs": {"trigger": "schedule"},
+    },
+}
+# How long Redis keeps a task that a worker took but never acknowledged (tasks are acknowledged
+# late, so a killed worker's task goes back to the queue after this many seconds). It must
+# exceed the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="政务公开平台 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The provincial government-services platform (一体化平台) that service guides are synced from.
+# The default is the simulator that `make run` starts; production sets the real address.
+PROVINCIAL_BASE_URL = env.str("PROVINCIAL_BASE_URL", default="http://127.0.0.1:8765").rstrip("/")
+# Where citizens open the platform's public guide pages ("我要办" when an item has no online
+# address); the same host as the API unless the platform splits them.
+PROVINCIAL_PUBLIC_URL = env.str("PROVINCIAL_PUBLIC_URL", default=PROVINCIAL_BASE_URL).rstrip("/")
+PROVINCIAL_TIMEOUT = env.float("PROVINCIAL_TIMEOUT", default=20.0)  # seconds per request
+PROVINCIAL_RETRIES = env.int("PROVINCIAL_RETRIES", default=4)  # after the first attempt
+PROVINCIAL_BACKOFF = env.float("PROVINCIAL_BACKOFF", default=0.5)  # first backoff, seconds
+PROVINCIAL_BACKOFF_MAX = env.float("PROVINCIAL_BACKOFF_MAX", default=8.0)
+PROVINCIAL_CONCURRENCY = env.int("PROVINCIAL_CONCURRENCY", default=8)
+PROVINCIAL_PAGE_SIZE = env.int("PROVINCIAL_PAGE_SIZE", default=100)
+# A run gives up (keeping every guide as it was) after this many failed calls in a row.
+PROVINCIAL_MAX_CONSECUTIVE_FAILURES = env.int("PROVINCIAL_MAX_CONSECUTIVE_FAILURES", default=30)
+# A listing that would withdraw more than this share of the guides is taken as an upstream
+# fault, not as cancellations: nothing is withdrawn and the run says so.
+PROVINCIAL_MAX_WITHDRAW_SHARE = env.float("PROVINCIAL_MAX_WITHDRAW_SHARE", default=0.2)
+# A running sync whose worker has not reported for this long is taken as dead and replaced.
+PROVINCIAL_SYNC_STALE_SECONDS = env.int("PROVINCIAL_SYNC_STALE_SECONDS", default=600)
 
 # Labels the whole site as holding demonstration data (set by `make run`; off in production).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)

@@ -25,3 +25,9 @@ if REDIS_URL:  # noqa: F405
     # A key prefix of this run's own: "already sent" markers in a shared Redis must not make a
     # later run's tests send nothing.
     CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"  # noqa: F405
+
+# Retries against the local simulator need not wait as the real platform deserves; the
+# environment may still set them (the worker test does).
+PROVINCIAL_BACKOFF = float(os.environ.get("PROVINCIAL_BACKOFF", "0.01"))
+PROVINCIAL_BACKOFF_MAX = float(os.environ.get("PROVINCIAL_BACKOFF_MAX", "0.05"))
+PROVINCIAL_TIMEOUT = float(os.environ.get("PROVINCIAL_TIMEOUT", "5"))
