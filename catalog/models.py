@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Division, within_q
+from guides.models import Guide
 
 
 class Domain(models.Model):
@@ -503,3 +504,45 @@ class CatalogEvent(models.Model):
 
     def new_text(self) -> str:
         return describe_value(self.element, self.new_value) if self.element else ""
+
+
+class GuideLink(models.Model):
+    """The service guide that a service-item entry's "我要看 / 我要办" lead to.
+
+    Ties are made automatically by code or by the normalised 对应本级政务服务事项名称 in the
+    entry's county-level area (catalog.guide_links), or by staff by hand; a hand-made tie is
+    never replaced automatically.
+    """
+
+    class Method(models.TextChoices):
+        CODE = "code", _("按事项编码")
+        NAME = "name", _("按事项名称")
+        MANUAL = "manual", _("人工关联")
+
+    entry = models.OneToOneField(
+        CatalogEntry,
+        verbose_name=_("目录事项"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="guide_link",
+    )
+    guide = models.ForeignKey(
+        Guide, verbose_name=_("办事指南"), on_delete=models.PROTECT, related_name="entry_links"
+    )
+    method = models.CharField(_("关联方式"), max_length=10, choices=Method.choices)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关联人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("关联时间"))
+
+    class Meta:
+        verbose_name = _("目录事项与办事指南的关联")
+        verbose_name_plural = _("目录事项与办事指南的关联")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} → {self.guide}"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from districts.models import Division
 from districts.permissions import has_division_perm
 
+from .guide_links import links_refresh_on_commit
 from .models import (
     ELEMENT_COLUMNS,
     CatalogEntry,
@@ -335,6 +336,7 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
         user=user,
         detail={"from": parent.code, "created": created},
     )
+    links_refresh_on_commit()
     return DeriveResult(division=division, created=created)
 
 

@@ -1,0 +1,211 @@
+"""Tie catalog entries of service items to their service guides (我要看 / 我要办).
+
+An entry is tied by code when its 对应本级政务服务事项名称 carries the guide's 31-character
+实施编码 or 12-character 基本编码, otherwise by the normalised name, among the guides of the
+entry's county-level area (a township's services are its district's). A name that several active
+guides of the area share is ambiguous and left for staff to tie by hand. The public reads the
+entry's published values, so ties follow them too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from districts.permissions import has_division_perm
+from guides.models import Guide
+from guides.normalise import name_key
+
+from .models import CatalogEntry, GuideLink
+
+TASK_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{31}(?![0-9A-Za-z])")
+RIGHTS_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{12}(?![0-9A-Za-z])")
+
+
+@dataclass
+class LinkCounts:
+    created: int = 0
+    changed: int = 0
+    removed: int = 0
+    kept: int = 0
+
+
+def entry_area(entry_division_code: str) -> str:
+    """Return the county-level area code whose guides serve a division (townships: their
+    district's)."""
+    return entry_division_code[:6]
+
+
+def entry_service_values(entry: CatalogEntry) -> tuple[str, str]:
+    """Return the entry's (item_type, service_name) as the public reads them."""
+    values = entry.published_values
+    if values is not None:
+        return values.get("item_type") or "", values.get("service_name") or ""
+    return entry.item_type, entry.service_name
+
+
+def service_entries():
+    """Return the entries that are, or were published as, service items."""
+    service = CatalogEntry.ItemType.SERVICE
+    return CatalogEntry.objects.filter(
+        Q(item_type=service) | Q(published_values__item_type=service)
+    )
+
+
+class _GuideIndex:
+    """The active guides by code and by (area, name key), read in one query."""
+
+    def __init__(self) -> None:
+        self.by_task: dict[str, int] = {}
+        self.by_rights: dict[tuple[str, str], list[int]] = {}
+        self.by_name: dict[tuple[str, str], list[int]] = {}
+        rows = Guide.objects.active().values_list(
+            "pk", "area_code", "name_key", "rights_code", "task_code"
+        )
+        for pk, area, key, rights, task in rows:
+            if task:
+                self.by_task[task] = pk
+            if rights:
+                self.by_rights.setdefault((area[:6], rights), []).append(pk)
+            self.by_name.setdefault((area[:6], key), []).append(pk)
+
+    def match(self, area: str, service_name: str) -> tuple[int | None, str]:
+        """Return (guide id, method) for an entry's service name, or (None, "")."""
+        for code in TASK_CODE.findall(service_name):
+            if code in self.by_task:
+                return self.by_task[code], GuideLink.Method.CODE
+        for code in RIGHTS_CODE.findall(service_name):
+            found = self.by_rights.get((area, code), [])
+            if len(found) == 1:
+                return found[0], GuideLink.Method.CODE
+        # A name with the code in brackets still matches on the name around it.
+        bare = RIGHTS_CODE.sub("", TASK_CODE.sub("", service_name))
+        found = self.by_name.get((area, name_key(bare)), [])
+        if len(found) == 1:
+            return found[0], GuideLink.Method.NAME
+        return None, ""
+
+
+def links_refresh() -> LinkCounts:
+    """Tie every service entry to its guide automatically; return what changed.
+
+    Hand-made ties are kept. An automatic tie whose guide was withdrawn is kept until a new
+    match appears, so that the entry's page can say the item was cancelled.
+    """
+    counts = LinkCounts()
+    index = _GuideIndex()
+    now = timezone.now()
+    links = {
+        link.entry_id: link
+        for link in GuideLink.objects.select_related("guide").only(
+            "entry_id", "guide_id", "method", "guide__status"
+        )
+    }
+    entries = service_entries().values_list(
+        "pk", "division__code", "item_type", "service_name", "published_values"
+    )
+    seen = set()
+    to_create, to_update = [], []
+    for pk, code, item_type, service_name, published in entries:
+        seen.add(pk)
+        if published is not None:
+            item_type = published.get("item_type") or ""
+            service_name = published.get("service_name") or ""
+        link = links.get(pk)
+        if link is not None and link.method == GuideLink.Method.MANUAL:
+            counts.kept += 1
+            continue
+        guide_id, method = (None, "")
+        if item_type == CatalogEntry.ItemType.SERVICE and service_name:
+            guide_id, method = index.match(entry_area(code), service_name)
+        if guide_id is None:
+            if link is not None and (
+                item_type != CatalogEntry.ItemType.SERVICE
+                or link.guide.status == Guide.Status.ACTIVE
+            ):
+                link.delete()
+                counts.removed += 1
+            elif link is not None:
+                counts.kept += 1
+            continue
+        if link is None:
+            to_create.append(
+                GuideLink(entry_id=pk, guide_id=guide_id, method=method, linked_at=now)
+            )
+        elif link.guide_id != guide_id or link.method != method:
+            link.guide_id, link.method, link.linked_at = guide_id, method, now
+            to_update.append(link)
+        else:
+            counts.kept += 1
+    stale = [pk for pk, link in links.items() if pk not in seen and link.method != "manual"]
+    with transaction.atomic():
+        GuideLink.objects.bulk_create(to_create, batch_size=500)
+        GuideLink.objects.bulk_update(to_update, ["guide", "method", "linked_at"], batch_size=500)
+        if stale:
+            GuideLink.objects.filter(entry_id__in=stale).delete()
+    counts.created, counts.changed = len(to_create), len(to_update)
+    counts.removed += len(stale)
+    return counts
+
+
+def links_refresh_on_commit() -> None:
+    """Refresh the ties once the current transaction commits (published values changed)."""
+    transaction.on_commit(links_refresh)
+
+
+def _require(user, entry: CatalogEntry) -> None:
+    if user is not None and not has_division_perm(
+        user, "catalog.change_catalogentry", entry.division
+    ):
+        raise PermissionDenied("您无权修改该区划的目录事项。")
+
+
+def link_set(*, entry: CatalogEntry, guide: Guide, user) -> GuideLink:
+    """Tie ``entry`` to ``guide`` by hand and return the tie; a later refresh keeps it."""
+    _require(user, entry)
+    if entry_service_values(entry)[0] != CatalogEntry.ItemType.SERVICE:
+        raise ValidationError("只有事项类型为“政务服务事项”的目录事项才能关联办事指南。")
+    if guide.status != Guide.Status.ACTIVE:
+        raise ValidationError("该办事指南已在省平台取消，不能关联。")
+    if guide.area_code[:6] != entry_area(entry.division.code):
+        raise ValidationError(
+            f"该办事指南属于区划 {guide.area_code}，与目录事项所在区划"
+            f"（{entry.division.name}）不一致。"
+        )
+    with transaction.atomic():
+        link, _created = GuideLink.objects.update_or_create(
+            entry=entry,
+            defaults={
+                "guide": guide,
+                "method": GuideLink.Method.MANUAL,
+                "linked_by": user if user is not None and user.is_authenticated else None,
+                "linked_at": timezone.now(),
+            },
+        )
+    return link
+
+
+def link_clear(*, entry: CatalogEntry, user) -> bool:
+    """Remove ``entry``'s tie; return whether there was one. A later refresh may tie it again."""
+    _require(user, entry)
+    deleted, _ = GuideLink.objects.filter(entry=entry).delete()
+    return bool(deleted)
+
+
+def entries_without_guide():
+    """Return the service entries that no guide is tied to."""
+    return (
+        service_entries()
+        .filter(is_dropped=False)
+        .exclude(Exists(GuideLink.objects.filter(entry=OuterRef("pk"))))
+    )
+
+
+def guides_without_entry():
+    """Return the active guides that no catalog entry is tied to."""
+    return Guide.objects.active().exclude(Exists(GuideLink.objects.filter(guide=OuterRef("pk"))))
