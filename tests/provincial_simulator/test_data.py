@@ -234,3 +234,21 @@ def test_details_are_json_serialisable_and_unescaped(full):
     raw = full.detail_json(full.guide_ids()[0])
     assert json.loads(raw)["unifyId"] == full.guide_ids()[0]
     assert "\\u" not in raw.decode()
+
+
+def test_the_simulator_imports_no_product_code():
+    import ast
+    from pathlib import Path
+
+    import provincial_simulator
+
+    product = {"guides", "catalog", "districts", "portal", "publications", "workcalendar"}
+    for path in Path(provincial_simulator.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            assert not {n.split(".")[0] for n in names} & product, path
