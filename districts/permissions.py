@@ -44,10 +44,16 @@ CALENDAR_EDIT = {
     "workcalendar.delete_specialday",
 }
 
+# Guides are public copies of the platform's: every role may read them in the admin.
+GUIDES_VIEW = {"guides.view_guide"}
+# The city's administrators run the provincial sync and read its records.
+GUIDES_SYNC = {"guides.view_syncrun", "guides.view_syncfailure", "guides.run_sync"}
+
 # Model permissions each role grants wherever it is held.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.EDITOR: REFERENCE_VIEW
     | CALENDAR_VIEW
+    | GUIDES_VIEW
     | {
         "districts.view_division",
         "catalog.view_catalogentry",
@@ -57,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | PUBLICATION_EDIT,
     Role.REVIEWER: REFERENCE_VIEW
     | CALENDAR_VIEW
+    | GUIDES_VIEW
     | {
         "districts.view_division",
         "catalog.view_catalogentry",
@@ -68,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     },
     Role.ADMINISTRATOR: REFERENCE_VIEW
     | CALENDAR_VIEW
+    | GUIDES_VIEW
     | {
         "districts.view_division",
         "districts.change_division",
@@ -97,7 +105,7 @@ ROLE_PERMISSIONS_ABOVE_TOWNSHIP: dict[str, set[str]] = {
 ROLE_PERMISSIONS_AT_CITY: dict[str, set[str]] = {
     Role.EDITOR: REFERENCE_EDIT,
     Role.REVIEWER: set(),
-    Role.ADMINISTRATOR: REFERENCE_EDIT | CALENDAR_EDIT,
+    Role.ADMINISTRATOR: REFERENCE_EDIT | CALENDAR_EDIT | GUIDES_SYNC,
 }
 
 

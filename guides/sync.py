@@ -199,6 +199,7 @@ def _ids(page) -> list[str]:
 
 
 def _list_audience(client, executor, audience: str, listing: Listing) -> None:
+    """Add one audience's items to ``listing``; what was read is kept even when a page fails."""
     label = "个人" if audience == "1" else "法人"
     try:
         first = client.list_page(audience=audience, page=1)
@@ -213,23 +214,23 @@ def _list_audience(client, executor, audience: str, listing: Listing) -> None:
         page: executor.submit(client.list_page, audience=audience, page=page)
         for page in range(2, expected + 1)
     }
+    failed = False
     for page, future in futures.items():
         try:
             pages[page] = future.result()
         except PlatformError as exc:
             listing.problems.append(f"{label}事项列表：{exc}")
-            return
+            failed = True
     # Read on while pages keep coming, in case `total` was low.
     page = expected
-    while pages[page].contents and page < expected + EXTRA_PAGES_LIMIT:
+    while not failed and pages[page].contents and page < expected + EXTRA_PAGES_LIMIT:
         page += 1
         try:
             pages[page] = client.list_page(audience=audience, page=page)
         except PlatformError as exc:
             listing.problems.append(f"{label}事项列表：{exc}")
-            return
-    if not _repair_repeats(client, audience, pages, listing, label):
-        return
+            failed = True
+    _repair_repeats(client, audience, pages, listing, label)
     rows = 0
     for number in sorted(pages):
         for row in pages[number].contents:
@@ -239,16 +240,16 @@ def _list_audience(client, executor, audience: str, listing: Listing) -> None:
             rows += 1
             listing.audiences.setdefault(unify_id, set()).add(audience)
             listing.names.setdefault(unify_id, plain_text(row.get("unifyName"), 300))
-    if first.total is not None and rows < first.total:
+    if not failed and first.total is not None and rows < first.total:
         listing.problems.append(
             f"{label}事项列表不完整：平台称共 {first.total} 条，只取到 {rows} 条。"
         )
 
 
-def _repair_repeats(client, audience, pages, listing, label) -> bool:
-    """Fetch again any page that repeats the page before it; return False if one still does."""
+def _repair_repeats(client, audience, pages, listing, label) -> None:
+    """Fetch again any page that repeats the page before it; note the ones that still do."""
     for number in sorted(pages):
-        if number == 1 or not pages[number].contents:
+        if number == 1 or number - 1 not in pages or not pages[number].contents:
             continue
         for _attempt in range(client.config.retries + 1):
             if _ids(pages[number]) != _ids(pages[number - 1]):
@@ -257,13 +258,11 @@ def _repair_repeats(client, audience, pages, listing, label) -> bool:
                 pages[number] = client.list_page(audience=audience, page=number)
             except PlatformError as exc:
                 listing.problems.append(f"{label}事项列表：{exc}")
-                return False
+                break
         else:
             listing.problems.append(
                 f"{label}事项列表第 {number} 页与第 {number - 1} 页内容重复，重试后仍然如此。"
             )
-            return False
-    return True
 
 
 # Writing guides ------------------------------------------------------------------------------
