@@ -695,3 +695,6 @@ class CatalogEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_guides  # noqa: E402, F401  (registers the GuideLink admin)
