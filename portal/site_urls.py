@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("d/<slug:slug>/", views.division, name="division"),
     path("entry/<int:pk>/", views.entry, name="entry"),
+    path("guide/<str:unify_id>/", views.guide, name="guide"),
     path("p/<int:pk>/", views.publication, name="publication"),
     path("attachment/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -8,6 +8,7 @@ from catalog.models import CatalogEntry, Domain
 from catalog.selectors import division_catalog
 from districts.models import Division
 from districts.permissions import scope_q_for
+from guides.models import Guide
 from publications.models import Attachment, Publication
 from publications.sanitise import clean_html
 
@@ -42,10 +43,45 @@ def division(request, slug):
 
 
 def entry(request, pk):
-    entry = get_object_or_404(CatalogEntry.objects.public().with_item(), pk=pk)
+    entry = get_object_or_404(
+        CatalogEntry.objects.public().with_item().select_related("guide_link__guide"), pk=pk
+    )
     publications = entry.publications.published().order_by("-published_at", "-id")[:100]
+    # 我要看 / 我要办 follow what the public reads: the published 事项类型.
+    is_service = entry.published.item_type == CatalogEntry.ItemType.SERVICE
+    link = getattr(entry, "guide_link", None)
     return render(
-        request, "portal/entry_detail.html", {"entry": entry, "publications": publications}
+        request,
+        "portal/entry_detail.html",
+        {
+            "entry": entry,
+            "publications": publications,
+            "is_service": is_service,
+            "guide": link.guide if is_service and link is not None else None,
+        },
+    )
+
+
+def guide(request, unify_id):
+    """Show a service guide as synced (我要看), where to apply (我要办) and its catalog entries.
+
+    A withdrawn guide still answers, saying so, so that old links explain what happened.
+    """
+    item = get_object_or_404(Guide.objects.select_related("division"), unify_id=unify_id)
+    entries = (
+        CatalogEntry.objects.public()
+        .filter(guide_link__guide=item)
+        .select_related("division", "item")
+        .order_by("division__code", "item__name", "pk")
+    )
+    return render(
+        request,
+        "portal/guide_detail.html",
+        {
+            "guide": item,
+            "withdrawn": item.status == Guide.Status.WITHDRAWN,
+            "entries": entries,
+        },
     )
 
 
