@@ -167,8 +167,13 @@ CELERY_BEAT_SCHEDULE = {
 # How long Redis keeps a task that a worker took but never acknowledged (tasks are acknowledged
 # late, so a killed worker's task goes back to the queue after this many seconds). It must
 # exceed the longest task.
+_VISIBILITY = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": _VISIBILITY,
+    # Look for such tasks every few seconds (kombu's default is about every 100 s): a cheap
+    # Redis range query, and a killed worker's sync is picked up soon after the timeout.
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY // 3)),
+    "unacked_restore_throttle": 1,
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
