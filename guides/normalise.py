@@ -173,23 +173,36 @@ def name_key(name: str) -> str:
     return _NAME_DROP.sub("", text).lower()[:300]
 
 
+def file_url(value: Any, base_url: str) -> str:
+    """Return an attachment address: absolute http(s) as given, a platform path ("/hnywtb/…")
+    joined to ``base_url``, anything else empty."""
+    url = web_url(value)
+    if url:
+        return url
+    path = plain_text(value, 1000)
+    # A path on the platform itself; "//host" would leave it, so it is refused.
+    if base_url and re.fullmatch(r"/(?!/)[^\s<>\"'\\]*", path):
+        return base_url.rstrip("/") + path
+    return ""
+
+
 def _list_of_dicts(value: Any) -> list[dict]:
     if is_placeholder(value) or not isinstance(value, list):
         return []
     return [item for item in value if isinstance(item, dict)]
 
 
-def _attachments(value: Any) -> list[dict]:
+def _attachments(value: Any, base_url: str) -> list[dict]:
     result = []
     for item in _list_of_dicts(value):
         name = plain_text(item.get("attachName"), 300)
-        url = web_url(item.get("attachPath"))
+        url = file_url(item.get("attachPath"), base_url)
         if name or url:
             result.append({"name": name, "url": url})
     return result
 
 
-def _materials(value: Any) -> list[dict]:
+def _materials(value: Any, base_url: str) -> list[dict]:
     result = []
     for item in _list_of_dicts(value):
         title = plain_text(item.get("materialTitle"), 500)
@@ -205,7 +218,7 @@ def _materials(value: Any) -> list[dict]:
                 "copies": plain_text(item.get("copiesNum"), 20),
                 "source": plain_text(item.get("sourceChannel"), 200),
                 "explain": plain_text(item.get("materialExplain"), 2000),
-                "attachments": _attachments(item.get("attachList")),
+                "attachments": _attachments(item.get("attachList"), base_url),
             }
         )
     return result
@@ -224,20 +237,23 @@ def _charges(value: Any) -> list[dict]:
     return result
 
 
-def _results(value: Any) -> list[dict]:
+def _results(value: Any, base_url: str) -> list[dict]:
     result = []
     for item in _list_of_dicts(value):
         name = plain_text(item.get("resultSampleName"), 300)
-        url = web_url(item.get("attachPath"))
+        url = file_url(item.get("attachPath"), base_url)
         if name or url:
             result.append({"name": name, "url": url})
     return result
 
 
-def guide_record(detail: Any, *, unify_id: str, audiences: list[str]) -> dict[str, Any]:
+def guide_record(
+    detail: Any, *, unify_id: str, audiences: list[str], base_url: str = ""
+) -> dict[str, Any]:
     """Return the normalised record (model field → value) for the platform's ``detail``.
 
-    Raise GuideDataError when the detail is not a guide for ``unify_id``.
+    Attachment paths on the platform are joined to ``base_url`` (its public address). Raise
+    GuideDataError when the detail is not a guide for ``unify_id``.
     """
     if not isinstance(detail, dict):
         raise GuideDataError("事项详情不是一个对象")
@@ -259,8 +275,8 @@ def guide_record(detail: Any, *, unify_id: str, audiences: list[str]) -> dict[st
     record["is_charge"] = yes_no(detail.get("isCharge"))
     record["charges"] = _charges(detail.get("chargeList"))
     record["is_online"] = yes_no(detail.get("isonline"))
-    record["materials"] = _materials(detail.get("materialList"))
-    record["results"] = _results(detail.get("resultList"))
+    record["materials"] = _materials(detail.get("materialList"), base_url)
+    record["results"] = _results(detail.get("resultList"), base_url)
     record["online_handle_url"] = web_url(detail.get("onlineHandleUrl"))
     record["name_key"] = name_key(record["name"])
     return record

@@ -230,6 +230,11 @@ def _list_audience(client, executor, audience: str, listing: Listing) -> None:
         except PlatformError as exc:
             listing.problems.append(f"{label}事项列表：{exc}")
             failed = True
+    if not failed and pages[page].contents:
+        listing.problems.append(
+            f"{label}事项列表在第 {page} 页后仍未结束（平台称共 {first.total or 0} 条），"
+            "已停止读取。"
+        )
     _repair_repeats(client, audience, pages, listing, label)
     rows = 0
     for number in sorted(pages):
@@ -322,7 +327,12 @@ def guide_apply(
 
 
 def _fetch_record(client: ProvincialClient, unify_id: str, audiences: set[str]) -> dict:
-    return guide_record(client.detail(unify_id), unify_id=unify_id, audiences=sorted(audiences))
+    return guide_record(
+        client.detail(unify_id),
+        unify_id=unify_id,
+        audiences=sorted(audiences),
+        base_url=settings.PROVINCIAL_PUBLIC_URL,
+    )
 
 
 def _apply_all(
