@@ -381,3 +381,18 @@ def test_tie_page_query_counts_do_not_grow_with_the_candidates(
     # The user's areas, the guide, the candidate entries and their count.
     with django_assert_num_queries(BASE + 4):
         page(client, guide_url(world["furong_orphan"]))
+
+
+def test_a_superuser_sees_every_area(client, world):
+    client.force_login(UserFactory(is_superuser=True))
+    assert "共 2 条" in page(client, url(UNLINKED_ENTRIES))
+    guides = page(client, url(UNLINKED_GUIDES))
+    assert "共 2 条" in guides and world["tianxin_orphan"].name in guides
+    ties_page = page(client, url(CHANGELIST))
+    assert world["furong_tied"].item.name in ties_page
+    assert world["tianxin_tied"].item.name in ties_page
+    response = client.post(
+        guide_url(world["tianxin_orphan"]), {"entry": world["tianxin_untied"].pk}
+    )
+    assert response.status_code == 302
+    assert tie_of(world["tianxin_untied"]).guide == world["tianxin_orphan"]
