@@ -168,6 +168,8 @@ def _require(user, entry: CatalogEntry) -> None:
 def link_set(*, entry: CatalogEntry, guide: Guide, user) -> GuideLink:
     """Tie ``entry`` to ``guide`` by hand and return the tie; a later refresh keeps it."""
     _require(user, entry)
+    if entry.is_dropped:
+        raise ValidationError("该目录事项已删减，不能关联办事指南。")
     if entry_service_values(entry)[0] != CatalogEntry.ItemType.SERVICE:
         raise ValidationError("只有事项类型为“政务服务事项”的目录事项才能关联办事指南。")
     if guide.status != Guide.Status.ACTIVE:
@@ -191,16 +193,24 @@ def link_set(*, entry: CatalogEntry, guide: Guide, user) -> GuideLink:
 
 
 def link_clear(*, entry: CatalogEntry, user) -> bool:
-    """Remove ``entry``'s tie; return whether there was one. A later refresh may tie it again."""
+    """Remove ``entry``'s tie; return whether there was one.
+
+    A later refresh ties the entry again when its name or code still matches a guide; a wrong
+    automatic tie is corrected by tying the right guide by hand, which refreshes keep.
+    """
     _require(user, entry)
     deleted, _ = GuideLink.objects.filter(entry=entry).delete()
     return bool(deleted)
 
 
 def entries_without_guide():
-    """Return the service entries that no guide is tied to."""
+    """Return the entries the public reads as service items that no guide is tied to."""
+    service = CatalogEntry.ItemType.SERVICE
     return (
-        service_entries()
+        CatalogEntry.objects.filter(
+            Q(published_values__isnull=True, item_type=service)
+            | Q(published_values__item_type=service)
+        )
         .filter(is_dropped=False)
         .exclude(Exists(GuideLink.objects.filter(entry=OuterRef("pk"))))
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,10 +28,24 @@ THEMES_URL = "/unifyTaskToWt/getZtflByTask"
 LIST_URL = "/unifyTaskToWt/getUnifyTaskByPage"
 DETAIL_URL = "/unifyTaskToWt/getUnifyTaskInfo"
 USER_AGENT = "disclosure-portal-guide-sync/1.0"
+# Control characters in the platform's messages (NUL cannot be stored in PostgreSQL text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# The largest answer read: a guide detail is tens of kilobytes, a list page less.
+MAX_RESPONSE_BYTES = 32 * 2**20
 
 
 class PlatformError(Exception):
     """A call to the platform failed after its retries; the message says why, in Chinese."""
+
+
+class _Deadline(Exception):
+    """The answer did not arrive whole within the timeout."""
+
+
+class _TooLarge(Exception):
+    """The answer was larger than MAX_RESPONSE_BYTES."""
 
 
 @dataclass
@@ -161,7 +176,9 @@ class ProvincialClient:
     def detail(self, unify_id: str) -> dict:
         """Return the guide detail of ``unify_id``."""
         data = self._call(
-            "toCatalogHttpGet", f"{DETAIL_URL}?unifyId={unify_id}", f"事项 {unify_id} 的详情"
+            "toCatalogHttpGet",
+            f"{DETAIL_URL}?unifyId={quote(unify_id, safe='')}",
+            f"事项 {unify_id} 的详情",
         )
         if not isinstance(data, dict):
             raise PlatformError(f"事项 {unify_id} 的详情为空或不是对象")
@@ -179,17 +196,35 @@ class ProvincialClient:
                 self._sleep(self._backoff(attempt))
             self.stats.count(retry=bool(attempt))
             try:
-                response = self._http.post(API_PATH, params=params, content=b"")
-            except httpx.TimeoutException:
-                reason = f"超时（{self.config.timeout:g} 秒未响应）"
+                status, body = self._post(params)
+            except (httpx.TimeoutException, _Deadline):
+                reason = f"超时（{self.config.timeout:g} 秒内未完成）"
+                continue
+            except _TooLarge:
+                reason = f"响应超过 {MAX_RESPONSE_BYTES // 2**20} MiB，已放弃"
                 continue
             except httpx.HTTPError as exc:
                 reason = f"连接失败：{type(exc).__name__}"
                 continue
-            ok, data, reason = parse_envelope(response.status_code, response.content)
+            ok, data, reason = parse_envelope(status, body)
             if ok:
                 return data
         raise PlatformError(f"{what}：{reason}（已尝试 {attempts} 次）")
+
+    def _post(self, params: dict) -> tuple[int, bytes]:
+        """POST and read the whole answer within the timeout (httpx's own timeout is per read,
+        so a body that trickles in would otherwise hold the sync for ever)."""
+        deadline = time.monotonic() + self.config.timeout
+        with self._http.stream("POST", API_PATH, params=params, content=b"") as response:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise _TooLarge
+                if time.monotonic() > deadline:
+                    raise _Deadline
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)
 
     def _backoff(self, attempt: int) -> float:
         """Return the wait before ``attempt`` (1-based): full jitter on an exponential cap."""
@@ -211,6 +246,6 @@ def parse_envelope(status: int, body: bytes) -> tuple[bool, Any, str]:
     success = envelope.get("success") in (True, "true", "True")
     error = envelope.get("error") in (True, "true", "True")
     if not success or error:
-        msg = str(envelope.get("msg") or "").strip()[:200] or "未说明原因"
+        msg = _CONTROL.sub("", str(envelope.get("msg") or "")).strip()[:200] or "未说明原因"
         return False, None, f"平台报告失败：{msg}"
     return True, envelope.get("data"), ""

@@ -44,6 +44,10 @@ RICH_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+# Control characters other than tab and newlines; NUL cannot be stored in PostgreSQL text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width characters that make equal names look different.
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
 _NAME_DROP = re.compile(r"[\s\u3000·•、，,。.:：;；\"'“”‘’《》<>〈〉]+")
 
@@ -94,13 +98,14 @@ def is_placeholder(value: Any) -> bool:
 
 def scalar_text(value: Any) -> str:
     """Return ``value`` as text: numbers as written, placeholders and containers as empty."""
-    if is_placeholder(value) or isinstance(value, dict | list):
+    if value is None or isinstance(value, dict | list):
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).replace("\x00", "").strip()
+    text = _CONTROL.sub("", str(value)).strip()
+    return "" if is_placeholder(text) else text
 
 
 def plain_text(value: Any, max_length: int | None = None) -> str:
@@ -133,7 +138,8 @@ def rich_text(value: Any) -> str:
         return "" if is_placeholder(html.unescape(nh3.clean(cleaned, tags=set()))) else cleaned
     lines = [_SPACE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
     lines = [line for line in lines if line]
-    return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines)
+    # Entities in plain text (&nbsp;, &ldquo;) are read, then the text is escaped once.
+    return "".join(f"<p>{html.escape(html.unescape(line), quote=False)}</p>" for line in lines)
 
 
 def sanitise(value: str) -> str:
@@ -169,7 +175,7 @@ def name_key(name: str) -> str:
     Width and bracket forms are folded (NFKC), and spaces and punctuation are dropped, so
     "食品（含保健食品）生产许可" and "食品(含保健食品) 生产许可" match.
     """
-    text = unicodedata.normalize("NFKC", name or "")
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", name or ""))
     return _NAME_DROP.sub("", text).lower()[:300]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -29,6 +30,7 @@ from .models import Guide, SyncFailure, SyncRun
 from .normalise import GuideDataError, guide_record, plain_text, record_hash
 
 AUDIENCES = ("1", "2")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Sent after a run has written something; catalog re-ties entries to guides on it.
 guides_synced = Signal()
 
@@ -84,7 +86,7 @@ class _Recorder:
             unify_id=unify_id,
             name=name[:300],
             audiences=sorted(audiences),
-            reason=reason[:2000],
+            reason=_CONTROL.sub("", reason)[:2000],
         )
         # Failures are saved at once so that a killed run still shows what went wrong.
         failure.save()
@@ -210,19 +212,26 @@ def _list_audience(client, executor, audience: str, listing: Listing) -> None:
     size = client.config.page_size
     # `totalPage` is not trusted (it often equals `total`); pages are counted from `total`.
     expected = math.ceil(first.total / size) if first.total else 1
-    futures = {
-        page: executor.submit(client.list_page, audience=audience, page=page)
-        for page in range(2, expected + 1)
-    }
-    failed = False
-    for page, future in futures.items():
-        try:
-            pages[page] = future.result()
-        except PlatformError as exc:
-            listing.problems.append(f"{label}事项列表：{exc}")
-            failed = True
+    # Pages are read in windows of the pool's size, so that an inflated `total` costs one
+    # window past the last page, not millions of queued calls.
+    window = max(client.config.concurrency, 1)
+    failed, page = False, 1
+    while not failed and pages[page].contents and page < expected:
+        batch = range(page + 1, min(page + window, expected) + 1)
+        futures = {
+            number: executor.submit(client.list_page, audience=audience, page=number)
+            for number in batch
+        }
+        for number, future in futures.items():
+            try:
+                pages[number] = future.result()
+            except PlatformError as exc:
+                listing.problems.append(f"{label}事项列表：{exc}")
+                failed = True
+        if failed:
+            break
+        page = next((n for n in batch if not pages[n].contents), batch[-1])
     # Read on while pages keep coming, in case `total` was low.
-    page = expected
     while not failed and pages[page].contents and page < expected + EXTRA_PAGES_LIMIT:
         page += 1
         try:

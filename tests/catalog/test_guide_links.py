@@ -301,3 +301,29 @@ def test_a_district_editor_ties_a_township_entry_to_the_districts_guide(
     guide = make_guide("另一项服务")
     link = link_set(entry=entry, guide=guide, user=make_member(furong, Role.EDITOR))
     assert link.guide == guide and link.entry == entry
+
+
+def test_link_set_refuses_a_dropped_entry(tied, furong, make_member):
+    _entry, before = tied
+    dropped = service_entry(furong, "食品生产许可", is_dropped=True, drop_reason="own")
+    guide = make_guide("食品生产许可")
+    with pytest.raises(ValidationError, match="已删减"):
+        link_set(entry=dropped, guide=guide, user=make_member(furong, Role.EDITOR))
+    assert ties() == before
+
+
+def test_entries_without_guide_follow_the_published_item_type(furong):
+    make_guide("某项服务")
+    draft = service_entry(furong, "无对应指南的服务")
+    published_plain = service_entry(furong, "另一项")
+    catalog_publish_as_loaded(entry_ids=[published_plain.pk])
+    # The working copy becomes a service item; the public still reads a non-service item.
+    published_plain.refresh_from_db()
+    CatalogEntry.objects.filter(pk=published_plain.pk).update(
+        published_values={**published_plain.published_values, "item_type": "non_service"}
+    )
+
+    untied = set(entries_without_guide().values_list("pk", flat=True))
+
+    assert draft.pk in untied
+    assert published_plain.pk not in untied
