@@ -16,13 +16,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+SIM_PORT ?= 8765
+DEMO_ENV := DEBUG=1 DEMO_MODE=1 PROVINCIAL_BASE_URL=http://127.0.0.1:$(SIM_PORT)
+
+# The provincial platform simulator runs beside the portal (the demo works offline); the guides
+# are synced from it once, then the portal serves until Ctrl+C, which stops both.
 run: $(STAMP)
-	DEBUG=1 DEMO_MODE=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 DEMO_MODE=1 $(PY) manage.py load_demo_data
-	@echo ""
-	@echo "门户已启动：http://$(HOST):$(PORT)/    管理后台：http://$(HOST):$(PORT)/admin/"
-	@echo "（演示环境；按 Ctrl+C 停止）"
-	DEBUG=1 DEMO_MODE=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py load_demo_data
+	@$(DEMO_ENV) $(PY) manage.py run_provincial_simulator --port $(SIM_PORT) > .simulator.log 2>&1 & \
+	SIM=$$!; trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; \
+	echo "省平台模拟器：http://127.0.0.1:$(SIM_PORT)/ ，正在同步办事指南……"; \
+	$(DEMO_ENV) $(PY) manage.py sync_guides || echo "（办事指南同步未完全成功，见上方说明；门户照常启动）"; \
+	echo ""; \
+	echo "门户已启动：http://$(HOST):$(PORT)/    管理后台：http://$(HOST):$(PORT)/admin/"; \
+	echo "（演示环境；按 Ctrl+C 停止）"; \
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -35,6 +44,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	ALLOW_INSECURE_KEY=1 $(PY) -m bench $(BENCH_ARGS)
 	ALLOW_INSECURE_KEY=1 $(PY) -m bench.worklist $(WORKLIST_BENCH_ARGS)
+	ALLOW_INSECURE_KEY=1 $(PY) -m bench.guides $(GUIDES_BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .simulator.log

@@ -24,6 +24,16 @@ CHANNEL_ALIASES = {
     "社区/企事业单位/村公示栏": "社区/企事业单位/村公示栏(电子屏)",
 }
 SERVICE_HINTS = ("办事指南", "审批", "许可", "核发")
+# The service item (对应本级政务服务事项名称) each demo service entry names, where the second-level
+# item is not itself the item's name ("办事指南" under 最低生活保障 is the guide of 最低生活保障对象认定).
+# The provincial simulator carries these names in every area, so the demo entries tie to guides.
+SERVICE_NAMES = {
+    ("社会救助", "最低生活保障", "办事指南"): "最低生活保障对象认定",
+    ("重大建设项目", "批准服务信息", "办事指南"): "企业投资项目核准",
+    ("公共资源交易", "工程建设项目招标投标信息", "审批核准信息"): "招标事项审批核准",
+    ("食品药品监管", "行政审批", "食品(含保健食品)生产许可服务指南"): "食品生产许可",
+    ("食品药品监管", "行政审批", "食品(含保健食品)生产许可基本信息"): "食品生产许可",
+}
 
 
 def _norm(text: str) -> str:
@@ -117,7 +127,7 @@ def build_reference_catalog(*, city: Division, path: Path, user=None) -> int:
             item_type=CatalogEntry.ItemType.SERVICE
             if is_service
             else CatalogEntry.ItemType.NON_SERVICE,
-            service_name=second_name if is_service else "",
+            service_name=SERVICE_NAMES.get(key, second_name) if is_service else "",
             content_title=f"{second_name}信息" if not second_name.endswith("信息") else second_name,
             remarks=f"演示数据：取自{row['publisher']}公开的目录（{row['source_url']}）。",
             is_demo=True,
