@@ -24,10 +24,11 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from bench.freshdb import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCIES_MS = (0, 20)
@@ -249,19 +250,8 @@ def run(db: str, repeat: int) -> dict:
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.pop("REDIS_URL", None)
-    name = f"bench_guides_{os.getpid()}"
-    tmp = None
-    if db == "sqlite":
-        tmp = tempfile.TemporaryDirectory()
-        env["DATABASE_URL"] = f"sqlite:///{tmp.name}/{name}.sqlite3"
-    else:
-        import psycopg2
-
-        conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-        conn.autocommit = True
-        conn.cursor().execute(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
-    try:
+    with fresh_database(db, "bench_guides") as url:
+        env["DATABASE_URL"] = url
         out = subprocess.run(
             [sys.executable, "-m", "bench.guides", "--child", str(repeat)],
             cwd=ROOT,
@@ -270,15 +260,9 @@ def run(db: str, repeat: int) -> dict:
             text=True,
             check=False,
         )
-        if out.returncode != 0:
-            raise SystemExit(f"guide sync benchmark failed on {db}:\n{out.stdout}\n{out.stderr}")
-        return json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-        else:
-            conn.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.close()
+    if out.returncode != 0:
+        raise SystemExit(f"guide sync benchmark failed on {db}:\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _median(values) -> float:

@@ -16,9 +16,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from bench.freshdb import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,19 +101,8 @@ def run(db: str, count: int, requests: int) -> dict:
         "DEMO_MODE": "1",
     }
     env.pop("REDIS_URL", None)
-    name = f"bench_worklist_{os.getpid()}"
-    tmp = None
-    if db == "sqlite":
-        tmp = tempfile.TemporaryDirectory()
-        env["DATABASE_URL"] = f"sqlite:///{tmp.name}/{name}.sqlite3"
-    else:
-        import psycopg2
-
-        conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-        conn.autocommit = True
-        conn.cursor().execute(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
-    try:
+    with fresh_database(db, "bench_worklist") as url:
+        env["DATABASE_URL"] = url
         out = subprocess.run(
             [sys.executable, "-m", "bench.worklist", "--child", str(count), str(requests)],
             cwd=ROOT,
@@ -121,15 +111,9 @@ def run(db: str, count: int, requests: int) -> dict:
             text=True,
             check=False,
         )
-        if out.returncode != 0:
-            raise SystemExit(f"worklist benchmark failed on {db}:\n{out.stdout}\n{out.stderr}")
-        return json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-        else:
-            conn.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.close()
+    if out.returncode != 0:
+        raise SystemExit(f"worklist benchmark failed on {db}:\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,13 +17,8 @@ from guides.models import Guide, SyncRun
 from guides.normalise import guide_record, record_hash
 from portal.celery import app
 from provincial_simulator.server import SimulatorServer
+from tests.celery_worker import REDIS, forget_connections, redis_answers, start_worker
 from tests.conftest import require_service
-from tests.publications.test_celery_worker import (
-    REDIS,
-    _database_url,
-    _forget_connections,
-    _redis_answers,
-)
 
 pytestmark = [
     pytest.mark.services,
@@ -36,44 +30,7 @@ ROOT = Path(settings.BASE_DIR)
 GUIDES = 300
 # Redis hands an unacknowledged task to another worker after this many seconds.
 VISIBILITY = 3
-
-
-def start_worker(queue: str, log_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": REDIS,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
-        "PROVINCIAL_CONCURRENCY": "2",
-    }
-    log = open(log_path, "a")  # noqa: SIM115 (the worker process holds it)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            queue,
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        # Its own process group, so that the kill below takes everything it started.
-        start_new_session=True,
-    )
+WORKER_ENV = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "PROVINCIAL_CONCURRENCY": "2"}
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -95,7 +52,7 @@ def wait_for(predicate, timeout: float, what: str, log: Path):
 def test_a_killed_worker_leaves_whole_guides_and_the_redelivered_task_finishes(
     reference_data, tmp_path
 ):
-    if not _redis_answers():
+    if not redis_answers():
         require_service(f"Redis at {REDIS}")
     queue = f"test-sync-{uuid.uuid4().hex[:12]}"
     log = tmp_path / "worker.log"
@@ -120,13 +77,13 @@ def test_a_killed_worker_leaves_whole_guides_and_the_redelivered_task_finishes(
             "unacked_restore_throttle": 1,
         },
     )
-    _forget_connections()
+    forget_connections()
     first = second = None
     try:
         with SimulatorServer(port=0, size=GUIDES) as sim:
             # Slow enough that the kill lands mid-run: 300 details × 40 ms over 2 threads ≈ 6 s.
             sim.set_faults(latency_ms=40, endpoints=["detail"])
-            first = start_worker(queue, log)
+            first = start_worker(queue, log, **WORKER_ENV)
             from guides.tasks import sync_guides
 
             result = sync_guides.apply_async(
@@ -149,7 +106,7 @@ def test_a_killed_worker_leaves_whole_guides_and_the_redelivered_task_finishes(
                 assert record_hash(record) == guide.content_hash, guide.unify_id
 
             sim.reset_faults()
-            second = start_worker(queue, log)
+            second = start_worker(queue, log, **WORKER_ENV)
             done = wait_for(
                 lambda: SyncRun.objects.filter(
                     task_id=result.id, status=SyncRun.Status.SUCCEEDED
@@ -166,7 +123,7 @@ def test_a_killed_worker_leaves_whole_guides_and_the_redelivered_task_finishes(
             if process is not None:
                 stop(process)
         app.conf.update(saved)
-        _forget_connections()
+        forget_connections()
 
     dead.refresh_from_db()
     assert dead.status == SyncRun.Status.INTERRUPTED
