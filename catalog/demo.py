@@ -24,9 +24,10 @@ CHANNEL_ALIASES = {
     "社区/企事业单位/村公示栏": "社区/企事业单位/村公示栏(电子屏)",
 }
 SERVICE_HINTS = ("办事指南", "审批", "许可", "核发")
-# The service item (对应本级政务服务事项名称) each demo service entry names, where the second-level
-# item is not itself the item's name ("办事指南" under 最低生活保障 is the guide of 最低生活保障对象认定).
-# The provincial simulator carries these names in every area, so the demo entries tie to guides.
+# The service item (对应本级政务服务事项名称) each demo service entry names, where the
+# second-level item is not itself the item's name ("办事指南" under 最低生活保障 is the guide of
+# 最低生活保障对象认定). The provincial simulator carries these names in every area, so the demo
+# entries tie to guides.
 SERVICE_NAMES = {
     ("社会救助", "最低生活保障", "办事指南"): "最低生活保障对象认定",
     ("重大建设项目", "批准服务信息", "办事指南"): "企业投资项目核准",

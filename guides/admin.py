@@ -88,22 +88,21 @@ class SyncFailureInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("resolved_by")
+
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "__str__",
+        "number",
+        "kind",
+        "status",
         "trigger",
         "started_at",
         "duration",
-        "listed",
-        "created",
-        "changed",
-        "unchanged",
-        "withdrawn",
-        "failed",
+        "counts",
         "open_failures",
-        "requests",
     ]
     list_filter = ["status", "kind", "trigger"]
     fields = [
@@ -143,6 +142,14 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
         )
 
+    @admin.display(description=_("编号"), ordering="pk")
+    def number(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("新增/变更/未变/取消/失败"))
+    def counts(self, obj):
+        return f"{obj.created} / {obj.changed} / {obj.unchanged} / {obj.withdrawn} / {obj.failed}"
+
     @admin.display(description=_("用时"))
     def duration(self, obj):
         end = obj.finished_at or timezone.now()
@@ -165,7 +172,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_run_sync": request.user.has_perm(RUN_PERM),
-            "running_run": SyncRun.objects.filter(status=SyncRun.Status.RUNNING).first(),
+            "running_run": SyncRun.objects.live().first(),
         }
         return super().changelist_view(request, extra_context)
 
@@ -191,7 +198,8 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm(RUN_PERM):
             raise Http404
-        running = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).first()
+        # A running run whose worker went silent does not block: the new run takes it over.
+        running = SyncRun.objects.live().first()
         if running is not None:
             messages.warning(request, f"已有同步在运行（#{running.pk}），请等它结束后再试。")
             return self._changelist()

@@ -8,12 +8,14 @@ that links to it keep working and say what happened.
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Division
@@ -153,6 +155,13 @@ class Guide(models.Model):
         ]
 
 
+class SyncRunQuerySet(models.QuerySet):
+    def live(self) -> SyncRunQuerySet:
+        """Return the running runs whose worker reported within PROVINCIAL_SYNC_STALE_SECONDS."""
+        stale_before = timezone.now() - dt.timedelta(seconds=settings.PROVINCIAL_SYNC_STALE_SECONDS)
+        return self.filter(status=SyncRun.Status.RUNNING, heartbeat_at__gte=stale_before)
+
+
 class SyncRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("进行中")
@@ -206,6 +215,8 @@ class SyncRun(models.Model):
     failed = models.PositiveIntegerField(_("失败"), default=0)
     requests = models.PositiveIntegerField(_("请求次数"), default=0)
     message = models.TextField(_("说明"), blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("同步记录")
@@ -262,4 +273,4 @@ class SyncFailure(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.get_stage_display()} {self.unify_id or ''}：{self.reason[:40]}"
+        return self.unify_id or str(self.get_stage_display())

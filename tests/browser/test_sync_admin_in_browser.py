@@ -52,9 +52,9 @@ def test_start_a_sync_then_retry_its_failures(
     first = SyncRun.objects.get()
     assert first.status == SyncRun.Status.SUCCEEDED and first.started_by == admin
     row = row_of(page, first)
-    assert f"全量同步 #{first.pk}（成功）" in row.inner_text()
-    assert row.locator("td.field-listed").inner_text() == "40"
-    assert row.locator("td.field-created").inner_text() == "40"
+    assert f"#{first.pk}\t全量同步\t成功" in row.inner_text()
+    # 新增 / 变更 / 未变 / 取消 / 失败
+    assert row.locator("td.field-counts").inner_text() == "40 / 0 / 0 / 0 / 0"
     assert row.locator("td.field-trigger").inner_text() == "后台手动"
     assert row.locator("td.field-open_failures").inner_text() == "0"
     shot(page, "31-sync-run-succeeded")
@@ -69,9 +69,9 @@ def test_start_a_sync_then_retry_its_failures(
     second = SyncRun.objects.exclude(pk=first.pk).get()
     assert second.status == SyncRun.Status.PARTIAL and second.failed == 40
     row = row_of(page, second)
-    assert f"全量同步 #{second.pk}（部分失败）" in row.inner_text()
+    assert f"#{second.pk}\t全量同步\t部分失败" in row.inner_text()
     assert row.locator("td.field-open_failures").inner_text() == "40"
-    assert row.locator("td.field-failed").inner_text() == "40"
+    assert row.locator("td.field-counts").inner_text() == "0 / 0 / 0 / 0 / 40"
 
     # Its page lists the failures, each with its item and a Chinese reason.
     row.locator(f"a[href='{RUNS}{second.pk}/change/']").click()
@@ -92,9 +92,9 @@ def test_start_a_sync_then_retry_its_failures(
     retry = SyncRun.objects.get(kind=SyncRun.Kind.RETRY)
     assert retry.status == SyncRun.Status.SUCCEEDED and retry.retry_of == second
     row = row_of(page, retry)
-    assert f"重试失败条目 #{retry.pk}（成功）" in row.inner_text()
-    assert row.locator("td.field-changed").inner_text() == "5"
-    assert row.locator("td.field-unchanged").inner_text() == "35"
+    assert f"#{retry.pk}\t重试失败条目\t成功" in row.inner_text()
+    # The five items changed upstream while their details failed are written now.
+    assert row.locator("td.field-counts").inner_text() == "0 / 5 / 35 / 0 / 0"
     assert row_of(page, second).locator("td.field-open_failures").inner_text() == "0"
     shot(page, "33-sync-retry-succeeded")
     assert Guide.objects.count() == 40
