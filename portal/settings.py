@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "guides",
     "workcalendar",
     "publications",
+    "search",
     # The provincial platform simulator: an app only so that manage.py finds
     # run_provincial_simulator; no product code imports it.
     "provincial_simulator",

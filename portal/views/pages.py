@@ -1,4 +1,4 @@
-"""The public site's pages (the full portal comes with its own issue; these are the basics)."""
+"""The public site's basic pages: home, division, entry, guide, publication, attachment, health."""
 
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
