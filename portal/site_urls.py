@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("a11y/mode/", views.a11y_toggle, name="a11y_toggle"),
     path("healthz", views.healthz, name="healthz"),
     path("d/<slug:slug>/", views.division, name="division"),
     path("entry/<int:pk>/", views.entry, name="entry"),

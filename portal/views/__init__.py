@@ -1,5 +1,15 @@
 """The public site's views, one module per area; the URLconf names them through this package."""
 
+from .a11y import a11y_toggle
 from .pages import attachment, division, entry, guide, healthz, home, publication
 
-__all__ = ["attachment", "division", "entry", "guide", "healthz", "home", "publication"]
+__all__ = [
+    "a11y_toggle",
+    "attachment",
+    "division",
+    "entry",
+    "guide",
+    "healthz",
+    "home",
+    "publication",
+]
