@@ -20,6 +20,7 @@ from districts.permissions import can_review, has_division_perm
 from .guide_links import links_refresh_on_commit
 from .models import CatalogEntry, CatalogEvent, Channel, Element, ReviewStatus
 from .services import get_value
+from .signals import entries_published
 
 EDIT_PERM = "catalog.change_catalogentry"
 REVIEW_PERM = "catalog.review_catalogentry"
@@ -213,6 +214,7 @@ def entries_approve(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEnt
     )
     CatalogEvent.objects.bulk_create(events, batch_size=1000)
     _cascade_snapshots([e.pk for e in rows])
+    entries_published.send(CatalogEntry, entry_ids=[e.pk for e in rows])
     _notify("approved", rows, user)
     links_refresh_on_commit()
     return rows
@@ -296,6 +298,7 @@ def catalog_publish_as_loaded(*, entry_ids: list[int]) -> int:
         )
         CatalogEvent.objects.bulk_create(events, batch_size=2000)
         done += len(chunk)
+    entries_published.send(CatalogEntry, entry_ids=list(entry_ids))
     links_refresh_on_commit()
     return done
 

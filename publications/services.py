@@ -23,6 +23,7 @@ from workcalendar.deadlines import parse_time_limit
 from .files import check_upload
 from .models import Attachment, Publication, PublicationEvent
 from .sanitise import clean_html, clean_text
+from .signals import publication_status_changed
 
 Status = Publication.Status
 Action = PublicationEvent.Action
@@ -185,6 +186,9 @@ def _move(publication: Publication, to: str, action: str, user, reason: str = ""
     publication.status = to
     publication.full_clean(validate_unique=False, validate_constraints=True)
     publication.save(update_fields=["status", "updated_at", *fields])
+    publication_status_changed.send(
+        Publication, publication=publication, from_status=before, to_status=to
+    )
     return _record(publication, action, user, from_status=before, to_status=to, reason=reason)
 
 

@@ -75,3 +75,4 @@ class Command(BaseCommand):
             f"目录事项 {CatalogEntry.objects.filter(is_demo=True).count()}（演示数据），"
             f"公开信息 {Publication.objects.filter(is_demo=True).count()}（演示数据）。"
         )
+        call_command("rebuild_search_index", stdout=self.stdout)

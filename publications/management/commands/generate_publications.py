@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from catalog.models import CatalogEntry
 from publications.models import Publication, PublicationEvent
+from publications.signals import publications_loaded
 from workcalendar.calendar import CalendarNotCovered, WorkingCalendar
 from workcalendar.deadlines import parse_time_limit
 
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         users = self._authors(authors)
         made = self._generate(count, entries, users, rng)
+        publications_loaded.send(Publication, stdout=self.stdout)
         # After a bulk load the planner's statistics are stale until autovacuum gets to them;
         # refresh them now, as one would after any bulk load, so the pages use their indexes.
         with connection.cursor() as cursor:

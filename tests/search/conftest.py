@@ -1,0 +1,27 @@
+"""Fixtures for search: the publications' ``office`` (a small published catalog with staff at
+three levels) and helpers that run the on-commit index tasks as a real commit would."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.publications.conftest import calendar, office  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Return a context manager that runs the on-commit callbacks (the index tasks) on exit."""
+
+    def run():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run
+
+
+@pytest.fixture
+def indexed_office(office, committed):  # noqa: F811
+    """Return the office with its published catalog entries indexed."""
+    from search.indexing import index_rebuild
+
+    index_rebuild()
+    return office
