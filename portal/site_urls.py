@@ -1,5 +1,7 @@
 from django.urls import path
 
+from search.views import search
+
 from . import views
 
 app_name = "portal"
@@ -12,5 +14,6 @@ urlpatterns = [
     path("entry/<int:pk>/", views.entry, name="entry"),
     path("guide/<str:unify_id>/", views.guide, name="guide"),
     path("p/<int:pk>/", views.publication, name="publication"),
+    path("search/", search, name="search"),
     path("attachment/<int:pk>/", views.attachment, name="attachment"),
 ]

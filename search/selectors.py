@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -69,7 +69,7 @@ def match_fulltext(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, list]:
 
 def match_tokens(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, list]:
     """Return ``qs`` matched by whole space-delimited tokens (any database), newest first."""
-    qs = qs.alias(padded=Concat(Value(" "), "tokens", Value(" ")))
+    qs = qs.alias(padded=Concat(Value(" "), "tokens", Value(" "), output_field=TextField()))
     for term in terms:
         qs = qs.filter(padded__contains=f" {term} ")
     return qs, [F("date").desc(nulls_last=True), F("id").desc()]

@@ -32,7 +32,7 @@ def search(request):
     """Show the search box, the filters and, for a query, one page of highlighted results.
 
     Four queries whatever the data size: divisions and domains for the form, the count and
-    the page (its divisions joined).
+    the page (its divisions joined); the site's base template adds its own.
     """
     divisions = list(Division.objects.in_tree_order())
     domains = list(Domain.objects.all())
