@@ -31,8 +31,10 @@ def production_debug(settings):
 
 
 def assert_search_box_and_home_link(html: str) -> None:
-    form = re.search(r'<form[^>]*role="search"[^>]*>(.*?)</form>', html, re.S)
-    assert form, "no search form"
+    # The page's own search box (the 404 page also has the header's).
+    forms = re.finditer(r'<form[^>]*role="search"[^>]*>(.*?)</form>', html, re.S)
+    form = next((f for f in forms if 'id="error-q"' in f.group(1)), None)
+    assert form, "no search form on the page"
     assert 'action="/search/"' in form.group(0) and 'method="get"' in form.group(0)
     assert 'name="q"' in form.group(1)
     assert re.search(r'<label[^>]*for="error-q"', form.group(1))
