@@ -1,31 +1,16 @@
-"""The public site's basic pages: home, division, entry, guide, publication, attachment, health."""
+"""The public site's basic pages: division, entry, guide, publication, attachment, health."""
 
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from catalog.models import CatalogEntry, Domain
+from catalog.models import CatalogEntry
 from catalog.selectors import division_catalog
 from districts.models import Division
 from districts.permissions import scope_q_for
 from guides.models import Guide
 from publications.models import Attachment, Publication
 from publications.sanitise import clean_html
-
-
-def home(request):
-    city = Division.objects.root()
-    counties = list(city.children_in_order()) if city else []
-    counts = CatalogEntry.objects.public().counts_by_division() if city else {}
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "city": city,
-            "counties": [(c, counts.get(c.pk, 0)) for c in counties],
-            "domains": Domain.objects.all(),
-        },
-    )
 
 
 def division(request, slug):
