@@ -2,11 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.sitemaps import sitemap_index, sitemap_section
+from portal.views.robots import robots_txt
+
 admin.site.site_header = settings.SITE_NAME + " · 管理后台"
 admin.site.site_title = "政务公开管理后台"
 admin.site.index_title = "工作台"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap_section"),
     path("", include("portal.site_urls")),
 ]
