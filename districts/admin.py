@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import ScopedAdminMixin, ScopedDivisionFilter
+from .banners import division_banner_set
 from .models import Division, Membership
 from .services import division_create, division_update, membership_grant, membership_update
 
@@ -21,7 +22,24 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "code", "slug")
     ordering = ("tree_id", "lft")
     list_per_page = 200
-    fields = ("name", "code", "parent", "level", "kind", "slug", "display_order", "nbs_code")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "code",
+                    "parent",
+                    "level",
+                    "kind",
+                    "slug",
+                    "display_order",
+                    "nbs_code",
+                )
+            },
+        ),
+        (_("专栏横幅"), {"fields": ("banner_preview", "banner", "banner_alt")}),
+    )
     change_list_template = "admin/districts/division/change_list.html"
 
     def get_queryset(self, request):
@@ -41,8 +59,8 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
             # The official code and the place in the tree come from the national register.
-            return ("code", "parent", "level")
-        return ()
+            return ("code", "parent", "level", "banner_preview")
+        return ("banner_preview",)
 
     def has_delete_permission(self, request, obj=None):
         # Divisions are referenced by catalogs and history; they are never deleted here.
@@ -58,6 +76,20 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
             changes={f: form.cleaned_data[f] for f in form.changed_data if f in EDITABLE},
             user=request.user,
         )
+        if {"banner", "banner_alt"} & set(form.changed_data):
+            upload = form.cleaned_data.get("banner")
+            if upload is False:  # the "clear" box: no banner, and so no alt text
+                banner = None
+            elif "banner" in form.changed_data:
+                banner = upload
+            else:
+                banner = False  # keep the file, change the alt text
+            division_banner_set(
+                division=current,
+                banner=banner,
+                alt=form.cleaned_data.get("banner_alt", ""),
+                user=request.user,
+            )
 
     @admin.display(description=_("名称"), ordering="lft")
     def tree_name(self, obj):
@@ -66,6 +98,16 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
             2 * (obj.depth or 0),
             "└ " if obj.depth else "",
             obj.name,
+        )
+
+    @admin.display(description=_("当前横幅"))
+    def banner_preview(self, obj):
+        if obj is None or not obj.banner:
+            return _("未上传，专栏显示纯色标题栏。")
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:600px;width:100%;height:auto">',
+            obj.banner_url,
+            obj.banner_alt,
         )
 
     @admin.display(description=_("下级区划数"), ordering="n_children")

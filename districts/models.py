@@ -6,6 +6,8 @@ of the project never imports mptt and the library stays replaceable.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -14,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
+
+from .banners import validate_banner
 
 
 class DivisionQuerySet(models.QuerySet):
@@ -98,6 +102,20 @@ class Division(MPTTModel):
     slug = models.SlugField(_("网址标识"), max_length=60, unique=True)
     display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
     nbs_code = models.CharField(_("统计用区划代码"), max_length=12, blank=True)
+    banner = models.FileField(
+        _("专栏横幅"),
+        upload_to="division-banners/%Y/",
+        max_length=200,
+        blank=True,
+        validators=[validate_banner],
+        help_text=_("显示在本级专栏顶部；JPEG、PNG或WebP，不超过2 MB，建议宽1200、高240像素。"),
+    )
+    banner_alt = models.CharField(
+        _("横幅替代文字"),
+        max_length=200,
+        blank=True,
+        help_text=_("读屏软件朗读的文字，说明图片内容，如“浏阳河畔的芙蓉区街景”。"),
+    )
 
     objects = DivisionManager()
 
@@ -119,6 +137,12 @@ class Division(MPTTModel):
                 condition=~Q(level="county") | Q(kind__in=["区", "县", "县级市"]),
                 name="division_county_kind",
             ),
+            # A banner is an image that screen-reader users must hear described (WCAG 1.1.1).
+            models.CheckConstraint(
+                condition=Q(banner="") | ~Q(banner_alt=""),
+                name="division_banner_alt",
+                violation_error_message=_("上传横幅时请填写替代文字。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +150,14 @@ class Division(MPTTModel):
 
     def get_absolute_url(self) -> str:
         return reverse("portal:division", kwargs={"slug": self.slug})
+
+    @property
+    def banner_url(self) -> str:
+        """Return where the public reads the banner ("" without one); a new file, a new URL."""
+        if not self.banner:
+            return ""
+        version = hashlib.sha256(self.banner.name.encode()).hexdigest()[:10]
+        return f"{reverse('portal:division_banner', kwargs={'slug': self.slug})}?v={version}"
 
     # Tree questions. Callers use these, never mptt's API directly.
     def is_within(self, other: Division) -> bool:

@@ -11,6 +11,14 @@ urlpatterns = [
     path("a11y/mode/", views.a11y_toggle, name="a11y_toggle"),
     path("healthz", views.healthz, name="healthz"),
     path("d/<slug:slug>/", views.division, name="division"),
+    path(
+        "d/<slug:slug>/publications/",
+        views.division_publications,
+        name="division_publications",
+    ),
+    path("d/<slug:slug>/banner/", views.division_banner, name="division_banner"),
+    # After every fixed "d/<slug>/<word>/" route: a domain slug never shadows them.
+    path("d/<slug:slug>/<slug:domain_slug>/", views.domain, name="domain"),
     path("entry/<int:pk>/", views.entry, name="entry"),
     path("guide/<str:unify_id>/", views.guide, name="guide"),
     path("p/<int:pk>/", views.publication, name="publication"),

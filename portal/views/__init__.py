@@ -1,13 +1,24 @@
 """The public site's views, one module per area; the URLconf names them through this package."""
 
 from .a11y import a11y_toggle
+from .columns import (
+    division,
+    division_banner,
+    division_publications,
+    domain,
+    entry,
+    publication,
+)
 from .home import home
-from .pages import attachment, division, entry, guide, healthz, publication
+from .pages import attachment, guide, healthz
 
 __all__ = [
     "a11y_toggle",
     "attachment",
     "division",
+    "division_banner",
+    "division_publications",
+    "domain",
     "entry",
     "guide",
     "healthz",

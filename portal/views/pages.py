@@ -1,50 +1,13 @@
-"""The public site's basic pages: division, entry, guide, publication, attachment, health."""
+"""The public site's basic pages: guide, attachment, health."""
 
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 
 from catalog.models import CatalogEntry
-from catalog.selectors import division_catalog
-from districts.models import Division
 from districts.permissions import scope_q_for
 from guides.models import Guide
 from publications.models import Attachment, Publication
-from publications.sanitise import clean_html
-
-
-def division(request, slug):
-    division = get_object_or_404(Division, slug=slug)
-    return render(
-        request,
-        "portal/division_detail.html",
-        {
-            "division": division,
-            "ancestors": division.ancestors(),
-            "children": division.children_in_order(),
-            "groups": division_catalog(division),
-        },
-    )
-
-
-def entry(request, pk):
-    entry = get_object_or_404(
-        CatalogEntry.objects.public().with_item().select_related("guide_link__guide"), pk=pk
-    )
-    publications = entry.publications.published().order_by("-published_at", "-id")[:100]
-    # 我要看 / 我要办 follow what the public reads: the published 事项类型.
-    is_service = entry.published.item_type == CatalogEntry.ItemType.SERVICE
-    link = getattr(entry, "guide_link", None)
-    return render(
-        request,
-        "portal/entry_detail.html",
-        {
-            "entry": entry,
-            "publications": publications,
-            "is_service": is_service,
-            "guide": link.guide if is_service and link is not None else None,
-        },
-    )
 
 
 def guide(request, unify_id):
@@ -67,29 +30,6 @@ def guide(request, unify_id):
             "withdrawn": item.status == Guide.Status.WITHDRAWN,
             "entries": entries,
         },
-    )
-
-
-def publication(request, pk):
-    """Show a published publication; an older revision leads to the one that replaced it."""
-    item = get_object_or_404(
-        Publication.objects.select_related(
-            "division", "entry__item__first_level__domain", "replaced_by"
-        ).prefetch_related("attachments"),
-        pk=pk,
-        status__in=[Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED],
-    )
-    if item.status == Publication.Status.SUPERSEDED:
-        current = item
-        while current.status == Publication.Status.SUPERSEDED and hasattr(current, "replaced_by"):
-            current = current.replaced_by
-        if current.status == Publication.Status.PUBLISHED:
-            return redirect(current, permanent=False)
-        raise Http404("该信息已不再公开。")
-    return render(
-        request,
-        "portal/publication_detail.html",
-        {"publication": item, "body": clean_html(item.body)},
     )
 
 

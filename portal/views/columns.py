@@ -1,0 +1,185 @@
+"""The columns (专栏) of the city, its districts and townships, and what hangs below them.
+
+Division column → domain table → item page → publication page. Every page reads the published
+snapshot only, and each issues a fixed number of queries whatever the amount of data.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from catalog.models import CatalogEntry, Domain
+from catalog.selectors import children_with_counts, domain_table, domains_with_counts
+from districts.banners import KINDS, banner_kind
+from districts.models import Division
+from publications.models import Publication
+from publications.sanitise import clean_html
+
+LATEST_PUBLICATIONS = 10
+PER_PAGE = 20
+# Page numbers beyond this are not parsed (a 4,000-digit number costs the int() parser).
+MAX_PAGE_DIGITS = 6
+
+
+def _page_number(request) -> int:
+    """Return the ``page`` parameter as a positive integer; anything malformed is page 1."""
+    raw = request.GET.get("page", "1").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_PAGE_DIGITS:
+        return 1
+    return max(int(raw), 1)
+
+
+def _page(request, queryset, count: int | None = None):
+    """Return the requested page of ``queryset`` (the last one if asked beyond the end).
+
+    A known ``count`` spares the counting query (it came along with another one).
+    """
+    paginator = Paginator(queryset, PER_PAGE)
+    if count is not None:
+        paginator.count = count  # a cached_property: setting it skips the COUNT query
+    return paginator.get_page(_page_number(request))
+
+
+def _public_publications():
+    return Publication.objects.published().select_related(
+        "division", "entry__item__first_level__domain"
+    )
+
+
+def division(request, slug):
+    """Show a division's column: banner, domains, child columns and latest publications."""
+    division = get_object_or_404(Division, slug=slug)
+    latest = list(
+        _public_publications()
+        .within(division)
+        .order_by("-published_at", "-id")[:LATEST_PUBLICATIONS]
+    )
+    return render(
+        request,
+        "portal/division_detail.html",
+        {
+            "division": division,
+            "ancestors": list(division.ancestors()),
+            "domains": list(domains_with_counts(division)),
+            "children": list(children_with_counts(division)),
+            "latest": latest,
+        },
+    )
+
+
+def division_publications(request, slug):
+    """List all publications of a division and the divisions below it, 20 a page."""
+    division = get_object_or_404(Division, slug=slug)
+    page = _page(request, _public_publications().within(division).order_by("-published_at", "-id"))
+    return render(
+        request,
+        "portal/publication_list.html",
+        {"division": division, "ancestors": list(division.ancestors()), "page": page},
+    )
+
+
+def domain(request, slug, domain_slug):
+    """Show a division's published catalog of one domain as the official table."""
+    division = get_object_or_404(Division, slug=slug)
+    domain = get_object_or_404(Domain, slug=domain_slug)
+    return render(
+        request,
+        "portal/domain_detail.html",
+        {
+            "division": division,
+            "ancestors": list(division.ancestors()),
+            "domain": domain,
+            "table": domain_table(division, domain),
+        },
+    )
+
+
+def entry(request, pk):
+    """Show a public entry's elements, its publications (paged) and 我要看 / 我要办."""
+    published_here = (
+        Publication.objects.published()
+        .filter(entry=OuterRef("pk"))
+        .order_by()
+        .values("entry")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    entry = get_object_or_404(
+        CatalogEntry.objects.public()
+        .with_item()
+        .select_related("guide_link__guide")
+        .annotate(
+            n_publications=Coalesce(Subquery(published_here, output_field=IntegerField()), Value(0))
+        ),
+        pk=pk,
+    )
+    page = _page(
+        request,
+        entry.publications.published().order_by("-published_at", "-id"),
+        count=entry.n_publications,
+    )
+    # 我要看 / 我要办 follow what the public reads: the published 事项类型.
+    is_service = entry.published.item_type == CatalogEntry.ItemType.SERVICE
+    link = getattr(entry, "guide_link", None)
+    return render(
+        request,
+        "portal/entry_detail.html",
+        {
+            "entry": entry,
+            "page": page,
+            "is_service": is_service,
+            "guide": link.guide if is_service and link is not None else None,
+        },
+    )
+
+
+def publication(request, pk):
+    """Show a published publication; an older revision leads to the one that replaced it."""
+    item = get_object_or_404(
+        Publication.objects.select_related(
+            "division", "entry__item__first_level__domain", "replaced_by"
+        ).prefetch_related("attachments"),
+        pk=pk,
+        status__in=[Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED],
+    )
+    if item.status == Publication.Status.SUPERSEDED:
+        current = item
+        while current.status == Publication.Status.SUPERSEDED and hasattr(current, "replaced_by"):
+            current = current.replaced_by
+        if current.status == Publication.Status.PUBLISHED:
+            return redirect(current, permanent=False)
+        raise Http404("该信息已不再公开。")
+    published = item.entry.published
+    return render(
+        request,
+        "portal/publication_detail.html",
+        {
+            "publication": item,
+            "body": clean_html(item.body),
+            # The entry may have been dropped since: then its page is gone, so no link to it.
+            "entry_public": published is not None and not published.is_dropped,
+        },
+    )
+
+
+def division_banner(request, slug):
+    """Send a division's banner image, typed by its bytes and never sniffed as anything else."""
+    division = get_object_or_404(Division.objects.exclude(banner=""), slug=slug)
+    try:
+        handle = division.banner.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("横幅图片已不存在。") from error
+    kind = banner_kind(handle)
+    if kind is None:
+        handle.close()
+        raise Http404("横幅图片不可用。")
+    response = FileResponse(handle, content_type=KINDS[kind][0])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # The URL carries a version of the file name, so a changed banner has a new address.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
