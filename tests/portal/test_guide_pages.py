@@ -352,6 +352,8 @@ PLAIN = {
     "name": 300,
     "rights_code": 40,
     "task_code": 64,
+    # Set too: the factory derives it from task_code, which would overflow its 64 characters.
+    "yw_code": 64,
     "type_name": 40,
     "org_name": 300,
     "dept_name": 300,
