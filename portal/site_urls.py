@@ -2,7 +2,7 @@ from django.urls import path
 
 from search.views import search
 
-from . import views
+from . import feeds, views
 
 app_name = "portal"
 
@@ -17,6 +17,18 @@ urlpatterns = [
         name="division_publications",
     ),
     path("d/<slug:slug>/banner/", views.division_banner, name="division_banner"),
+    path("d/<slug:slug>/feed/rss/", feeds.DivisionRssFeed(), name="division_feed_rss"),
+    path("d/<slug:slug>/feed/atom/", feeds.DivisionAtomFeed(), name="division_feed_atom"),
+    path(
+        "d/<slug:slug>/<slug:domain_slug>/feed/rss/",
+        feeds.DomainRssFeed(),
+        name="domain_feed_rss",
+    ),
+    path(
+        "d/<slug:slug>/<slug:domain_slug>/feed/atom/",
+        feeds.DomainAtomFeed(),
+        name="domain_feed_atom",
+    ),
     # After every fixed "d/<slug>/<word>/" route: a domain slug never shadows them.
     path("d/<slug:slug>/<slug:domain_slug>/", views.domain, name="domain"),
     path("entry/<int:pk>/", views.entry, name="entry"),
