@@ -2,8 +2,9 @@
 
 Rows are derived data, written only by ``search.indexing``; ``tokens`` holds the jieba
 segmentation of the title and text, lowercased and space-separated, so that PostgreSQL's
-``to_tsvector('simple', tokens)`` (GIN-indexed, see migration 0002) and SQLite's space-delimited
-LIKE see the same words.
+``to_tsvector('simple', tokens)`` (stored as the generated column ``tsv`` and GIN-indexed, see
+migration 0003; the model does not declare it) and SQLite's space-delimited LIKE see the same
+words.
 """
 
 from __future__ import annotations

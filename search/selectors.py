@@ -1,7 +1,8 @@
 """Read the search index: match the query's words, apply the filters, order the results.
 
 PostgreSQL matches ``to_tsvector('simple', tokens) @@ to_tsquery('simple', 'w1 & w2 …')``
-through the GIN index of migration 0002 and ranks with ``ts_rank``, then by date. Elsewhere
+on the stored column ``tsv`` (generated from ``tokens``, GIN-indexed: migration 0003) and
+ranks with ``ts_rank``, then by date. Elsewhere
 (SQLite) every word must appear space-delimited in ``tokens``, newest first. The words come
 from ``search.text.query_tokens``: letters and digits only, so no tsquery operator or LIKE
 wildcard from the user's input ever reaches the database as one.
@@ -23,8 +24,8 @@ from districts.models import Division, within_q
 
 from .models import SearchDocument
 
-# Must match the GIN index's expression exactly (search/migrations/0002).
-_VECTOR = "to_tsvector('simple'::regconfig, {table}.tokens)"
+# The stored to_tsvector('simple', tokens) that the GIN index covers (search/migrations/0003).
+_VECTOR = "{table}.tsv"
 
 
 @dataclass(frozen=True)
