@@ -249,7 +249,8 @@ def test_control_characters_and_markup_do_not_break_or_inject(client, scene, kin
     scene.publish(
         scene.wenyilu,
         scene.relief,
-        "标题\x00含\x08控制\x1b字符\ufffe",
+        # No NUL: PostgreSQL refuses it in text, so it never reaches a feed there.
+        "标题\x01含\x08控制\x1b字符\ufffe",
         body=(
             "<p>正文\x0b里\x1f也有</p><script>alert('x')</script>"
             "<p>&lt;script&gt;alert(1)&lt;/script&gt; a &amp; b</p>"
