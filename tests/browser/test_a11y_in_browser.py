@@ -183,6 +183,10 @@ def test_header_controls_and_nav_in_tab_order(public_page, live_server, pages):
         )
     assert order[0] == "跳到正文"
     assert order.index("q") < order.index("搜索") < order.index("长沙市") < order.index("宁乡市")
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.screenshot(path=str(SHOTS / "a11y-1280-standard-home.png"))
+    page.locator("a.mode-toggle").click()
+    page.screenshot(path=str(SHOTS / "a11y-1280-large-home.png"))
 
 
 def test_print_hides_navigation_and_controls(public_page, live_server, pages):
