@@ -203,6 +203,11 @@ PROVINCIAL_MAX_WITHDRAW_SHARE = env.float("PROVINCIAL_MAX_WITHDRAW_SHARE", defau
 # A running sync whose worker has not reported for this long is taken as dead and replaced.
 PROVINCIAL_SYNC_STALE_SECONDS = env.int("PROVINCIAL_SYNC_STALE_SECONDS", default=600)
 
+# Public pages are kept in the cache this many seconds (0: not cached); publishing drops the
+# pages it changes at once, so this only bounds how long an unannounced change (a renamed item)
+# can take to show.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=600)
+
 # Labels the whole site as holding demonstration data (set by `make run`; off in production).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
 SITE_NAME = env.str("SITE_NAME", default="长沙市基层政务公开标准目录平台")

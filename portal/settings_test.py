@@ -31,3 +31,7 @@ if REDIS_URL:  # noqa: F405
 PROVINCIAL_BACKOFF = float(os.environ.get("PROVINCIAL_BACKOFF", "0.01"))
 PROVINCIAL_BACKOFF_MAX = float(os.environ.get("PROVINCIAL_BACKOFF_MAX", "0.05"))
 PROVINCIAL_TIMEOUT = float(os.environ.get("PROVINCIAL_TIMEOUT", "5"))
+
+# Pages are rendered fresh in tests (query counts are asserted on the real work); the cache's own
+# tests turn it on.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "0"))

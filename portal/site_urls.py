@@ -3,17 +3,25 @@ from django.urls import path
 from search.views import search
 
 from . import feeds, views
+from .cache import (
+    cached_page,
+    division_scope,
+    entry_scope,
+    guide_scope,
+    home_scope,
+    publication_scope,
+)
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", cached_page(home_scope)(views.home), name="home"),
     path("a11y/mode/", views.a11y_toggle, name="a11y_toggle"),
     path("healthz", views.healthz, name="healthz"),
-    path("d/<slug:slug>/", views.division, name="division"),
+    path("d/<slug:slug>/", cached_page(division_scope)(views.division), name="division"),
     path(
         "d/<slug:slug>/publications/",
-        views.division_publications,
+        cached_page(division_scope)(views.division_publications),
         name="division_publications",
     ),
     path("d/<slug:slug>/banner/", views.division_banner, name="division_banner"),
@@ -30,10 +38,14 @@ urlpatterns = [
         name="domain_feed_atom",
     ),
     # After every fixed "d/<slug>/<word>/" route: a domain slug never shadows them.
-    path("d/<slug:slug>/<slug:domain_slug>/", views.domain, name="domain"),
-    path("entry/<int:pk>/", views.entry, name="entry"),
-    path("guide/<str:unify_id>/", views.guide, name="guide"),
-    path("p/<int:pk>/", views.publication, name="publication"),
+    path(
+        "d/<slug:slug>/<slug:domain_slug>/",
+        cached_page(division_scope)(views.domain),
+        name="domain",
+    ),
+    path("entry/<int:pk>/", cached_page(entry_scope)(views.entry), name="entry"),
+    path("guide/<str:unify_id>/", cached_page(guide_scope)(views.guide), name="guide"),
+    path("p/<int:pk>/", cached_page(publication_scope)(views.publication), name="publication"),
     path("search/", search, name="search"),
     path("attachment/<int:pk>/", views.attachment, name="attachment"),
 ]

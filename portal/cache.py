@@ -1,0 +1,185 @@
+"""Cache the public pages, and drop them when something under them is published.
+
+Each cached page's key carries the current numbers ("generations") of what it shows: a division
+column carries its division's generation, which goes up whenever a publication of that division
+or of any division below it is published, withdrawn or replaced; the catalog's generation goes up
+whenever catalog entries are published; the guides' generation after a sync that wrote guides.
+A new number makes a new key, so the old page is never served again (it expires unused). Reading
+the numbers is one cache round trip and no database query, so a hit costs no query at all.
+
+The cache is Django's (Redis in production, so every web process shares it); pages are kept for
+PUBLIC_CACHE_SECONDS (0 turns caching off). Staff who are logged in always get fresh pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+
+from districts.models import Division
+
+from .context_processors import a11y_mode
+
+PREFIX = "public-page"
+GEN = "public-gen"
+ALL = "all"  # every page: bulk loads that bypass the services
+HOME = "home"  # the home page: anything published anywhere
+CATALOG = "catalog"  # catalog entries published (their snapshots cascade across divisions)
+GUIDES = "guides"  # a sync wrote guides
+
+
+def division_gen(slug: str) -> str:
+    return f"division:{slug}"
+
+
+def entry_gen(pk: int) -> str:
+    return f"entry:{pk}"
+
+
+def publication_gen(pk: int) -> str:
+    return f"publication:{pk}"
+
+
+def generations(names: Iterable[str]) -> list[int]:
+    """Return the current number of each name (0 for a name never bumped), in one round trip."""
+    names = list(names)
+    found = cache.get_many([f"{GEN}:{n}" for n in names])
+    return [found.get(f"{GEN}:{n}", 0) for n in names]
+
+
+def bump(names: Iterable[str]) -> None:
+    """Move each name to a new number, so that pages keyed on the old one are not served."""
+    for name in set(names):
+        key = f"{GEN}:{name}"
+        # add() is atomic: the first bump sets 1; later ones increment (atomic on Redis).
+        if not cache.add(key, 1, timeout=None):
+            try:
+                cache.incr(key)
+            except ValueError:  # evicted between add() and incr()
+                cache.set(key, 1, timeout=None)
+
+
+def division_names(division_ids: Iterable[int]) -> list[str]:
+    """Return the generation names of the divisions and all their ancestors."""
+    divisions = list(Division.objects.filter(pk__in=set(division_ids)))
+    names = set()
+    for division in divisions:
+        names.update(division_gen(d.slug) for d in division.ancestors(include_self=True))
+    return sorted(names)
+
+
+def bump_on_commit(names: Iterable[str]) -> None:
+    """Bump once the current transaction commits (a rolled-back change shows nothing new)."""
+    names = list(names)
+    transaction.on_commit(lambda: bump(names))
+
+
+def cached_page(scope: Callable[..., list[str]]):
+    """Serve the view's successful GET responses from the cache.
+
+    ``scope(**view_kwargs)`` returns the generation names the page depends on; it must not query
+    the database. The key also holds the path with its query string and the display mode
+    (标准版 / 大字版), which the page renders from a cookie.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            seconds = settings.PUBLIC_CACHE_SECONDS
+            if not seconds or request.method not in ("GET", "HEAD") or _is_staff_session(request):
+                return view(request, *args, **kwargs)
+            names = [ALL, *scope(**kwargs)]
+            stamp = "-".join(str(n) for n in generations(names))
+            raw = f"{request.get_full_path()}|{a11y_mode(request)}|{stamp}"
+            key = f"{PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
+            hit = cache.get(key)
+            if hit is not None:
+                content, content_type = hit
+                response = HttpResponse(content, content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+                return response
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                cache.set(key, (response.content, response["Content-Type"]), seconds)
+                response["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def _is_staff_session(request) -> bool:
+    # Only a request with a session cookie can be a logged-in user; anonymous visitors without
+    # one cost no session query.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+# What each kind of page depends on ---------------------------------------------------------------
+
+
+def home_scope(**kwargs) -> list[str]:
+    return [HOME, CATALOG]
+
+
+def division_scope(*, slug: str, **kwargs) -> list[str]:
+    return [division_gen(slug), CATALOG]
+
+
+def entry_scope(*, pk: int, **kwargs) -> list[str]:
+    return [entry_gen(pk), CATALOG, GUIDES]
+
+
+def publication_scope(*, pk: int, **kwargs) -> list[str]:
+    return [publication_gen(pk), CATALOG]
+
+
+def guide_scope(**kwargs) -> list[str]:
+    return [GUIDES, CATALOG]
+
+
+# When to bump (connected in PortalConfig.ready) ---------------------------------------------------
+
+
+def on_publication_status_changed(sender, *, publication, from_status, to_status, **kwargs):
+    """Drop the pages that show a publication that entered or left the published state."""
+    published = "published"
+    if published not in (from_status, to_status):
+        return
+    names = [
+        HOME,
+        entry_gen(publication.entry_id),
+        publication_gen(publication.pk),
+        *division_names([publication.division_id]),
+    ]
+    if publication.replaces_id:
+        names.append(publication_gen(publication.replaces_id))
+    bump_on_commit(names)
+
+
+def on_entries_published(sender, **kwargs):
+    bump_on_commit([CATALOG, HOME])
+
+
+def on_publications_loaded(sender, **kwargs):
+    bump_on_commit([ALL])
+
+
+def on_guides_synced(sender, **kwargs):
+    bump([GUIDES])
+
+
+def on_division_saved(sender, *, instance, **kwargs):
+    """A column's banner or name changed: drop its pages and those that name it."""
+    bump_on_commit([division_gen(instance.slug), HOME, CATALOG])

@@ -1,0 +1,186 @@
+"""The public page cache: a hit costs no query, and publishing drops exactly what it changed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from guides.sync import guides_synced
+from publications import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def caching(settings):
+    settings.PUBLIC_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def get(client, url, **kwargs):
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+def pages(office):
+    """Return the public pages around the township's entry, with a page of the other district."""
+    district, township = office.divisions["430102"], office.divisions["430102001"]
+    cousin = office.divisions["430103"]
+    entry = office.entries["township"]
+    domain = entry.item.first_level.domain
+    return {
+        "home": "/",
+        "city": office.divisions["430100"].get_absolute_url(),
+        "district": district.get_absolute_url(),
+        "township": township.get_absolute_url(),
+        "township_list": f"/d/{township.slug}/publications/",
+        "domain": f"/d/{township.slug}/{domain.slug}/",
+        "entry": entry.get_absolute_url(),
+        "cousin": cousin.get_absolute_url(),
+        "cousin_entry": office.entries["cousin"].get_absolute_url(),
+    }
+
+
+def states(client, urls) -> dict[str, str]:
+    return {name: client.get(url)["X-Page-Cache"] for name, url in urls.items()}
+
+
+def test_a_second_request_is_served_from_the_cache_without_a_query(
+    client, office, django_assert_num_queries
+):
+    url = pages(office)["district"]
+    first = get(client, url)
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = get(client, url)
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_publishing_drops_the_pages_above_it_and_keeps_the_others(
+    client, office, django_capture_on_commit_callbacks
+):
+    urls = pages(office)
+    assert set(states(client, urls).values()) == {"miss"}
+    assert set(states(client, urls).values()) == {"hit"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item = office.publication("township", "published", title="文艺路街道低保名单（缓存测试）")
+
+    after = states(client, urls)
+    for name in ("home", "city", "district", "township", "township_list", "entry"):
+        assert after[name] == "miss", name
+    assert after["cousin"] == after["cousin_entry"] == "hit"
+    for name in ("township", "township_list", "entry"):
+        assert item.title in get(client, urls[name]).content.decode(), name
+
+
+def test_withdrawing_drops_the_publication_page(client, office, django_capture_on_commit_callbacks):
+    item = office.publication("township", "published", title="将撤销的公开信息")
+    url = item.get_absolute_url()
+    get(client, url)
+    assert get(client, url)["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publication_withdraw(
+            publication=item, user=office.user("editor", "township"), reason="信息有误"
+        )
+
+    assert client.get(url).status_code == 404
+
+
+def test_a_rolled_back_publication_drops_nothing(
+    client, office, django_capture_on_commit_callbacks
+):
+    urls = pages(office)
+    states(client, urls)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        office.publication("township", "published", title="回滚的公开信息")
+        raise RuntimeError("rolled back")
+    assert callbacks == []
+    assert set(states(client, urls).values()) == {"hit"}
+
+
+def test_drafts_and_submissions_do_not_drop_pages(
+    client, office, django_capture_on_commit_callbacks
+):
+    urls = pages(office)
+    states(client, urls)
+    with django_capture_on_commit_callbacks(execute=True):
+        office.publication("township", "submitted", title="待审核的公开信息")
+    assert set(states(client, urls).values()) == {"hit"}
+
+
+def test_approving_catalog_entries_drops_catalog_pages(
+    client, office, django_capture_on_commit_callbacks
+):
+    from catalog.review import catalog_publish_as_loaded
+
+    urls = pages(office)
+    states(client, urls)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_publish_as_loaded(entry_ids=[office.entries["township"].pk])
+    after = states(client, urls)
+    assert after["domain"] == after["entry"] == after["cousin"] == "miss"
+
+
+def test_a_sync_that_wrote_guides_drops_entry_pages(
+    client, office, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from guides.models import SyncRun
+
+    url = pages(office)["entry"]
+    get(client, url)
+    now = timezone.now()
+    run = SyncRun.objects.create(
+        trigger="command",
+        base_url="http://127.0.0.1:9",
+        started_at=now,
+        heartbeat_at=now,
+        status="succeeded",
+        finished_at=now,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        guides_synced.send(sender=SyncRun, run=run)
+    assert get(client, url)["X-Page-Cache"] == "miss"
+
+
+def test_the_display_mode_is_part_of_the_key(client, office):
+    from portal.context_processors import A11Y_COOKIE, A11Y_LARGE
+
+    url = pages(office)["district"]
+    standard = get(client, url)
+    client.cookies[A11Y_COOKIE] = A11Y_LARGE
+    large = get(client, url)
+    assert large["X-Page-Cache"] == "miss"
+    assert large.content != standard.content
+    assert get(client, url)["X-Page-Cache"] == "hit"
+
+
+def test_logged_in_staff_always_get_fresh_pages(client, office):
+    url = pages(office)["district"]
+    get(client, url)
+    client.force_login(office.user("editor", "district"))
+    assert "X-Page-Cache" not in get(client, url)
+
+
+def test_not_found_is_not_cached(client, office):
+    assert client.get("/d/no-such-place/").status_code == 404
+    assert "X-Page-Cache" not in client.get("/d/no-such-place/")
+
+
+def test_caching_off_serves_fresh_pages(client, office, settings):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    url = pages(office)["district"]
+    get(client, url)
+    assert "X-Page-Cache" not in get(client, url)
