@@ -58,6 +58,32 @@ def login_as(browser, live_server, client):
         context.close()
 
 
+PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def public_page(browser):
+    """Return a function that opens an anonymous page: a 360 px phone (``phone=True``), a
+    1280 px desktop (``phone=False``), or the context options given. JavaScript dialogs are
+    dismissed and kept in ``page.dialogs``, so a test can assert that none opened."""
+    contexts = []
+
+    def open_page(*, phone: bool | None = None, **options):
+        if phone is not None:
+            options = {**(PHONE if phone else DESKTOP), **options}
+        context = browser.new_context(locale="zh-CN", **(options or PHONE))
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def shot(page, name: str) -> Path:
     """Save a full-page screenshot under tests/browser/screenshots/ and return its path."""
     SHOTS.mkdir(parents=True, exist_ok=True)

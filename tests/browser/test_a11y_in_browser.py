@@ -9,27 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SHOTS, shot
+from tests.browser.conftest import PHONE, SHOTS, shot
 from tests.portal.test_guide_pages import GuideFactory, service_entry
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2}
-
-
-@pytest.fixture
-def public_page(browser):
-    """Return a function that opens an anonymous page (a 360 px phone unless told otherwise)."""
-    contexts = []
-
-    def open_page(**options):
-        context = browser.new_context(locale="zh-CN", **(options or PHONE))
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

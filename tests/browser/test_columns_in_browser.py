@@ -79,25 +79,6 @@ def column(office, tmp_path):
         yield district
 
 
-@pytest.fixture
-def public_page(browser):
-    contexts = []
-
-    def open_page(*, phone: bool):
-        options = {"locale": "zh-CN"}
-        if phone:
-            options.update(viewport={"width": 360, "height": 780}, device_scale_factor=2)
-        else:
-            options.update(viewport={"width": 1280, "height": 900})
-        context = browser.new_context(**options)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], width

@@ -30,29 +30,6 @@ def simulator():
         yield sim
 
 
-@pytest.fixture
-def public_page(browser):
-    """Return a function that opens an anonymous page, phone-sized (360 px) or desktop."""
-    contexts = []
-
-    def open_page(*, phone: bool):
-        options = {"locale": "zh-CN"}
-        if phone:
-            options.update(viewport={"width": 360, "height": 780}, device_scale_factor=2)
-        else:
-            options.update(viewport={"width": 1280, "height": 900})
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.dialogs = []
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def tied_entry(guide: Guide) -> CatalogEntry:
     """Return a published service entry of the guide's division, tied to it by its code."""
     entry = entry_create(

@@ -51,27 +51,18 @@ def world(office, simulator, settings):
     return entry, guide
 
 
-def open_page(browser, *, phone: bool):
-    options = {"locale": "zh-CN"}
-    if phone:
-        options.update(viewport={"width": 360, "height": 780}, device_scale_factor=2)
-    else:
-        options.update(viewport={"width": 1280, "height": 900})
-    return browser.new_context(**options).new_page()
-
-
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone-360"])
 def test_map_to_district_to_domain_to_item_to_guide_to_the_platform(
-    browser, live_server, world, simulator, phone
+    public_page, live_server, world, simulator, phone
 ):
     entry, guide = world
     furong = entry.division
     domain = entry.item.first_level.domain
-    page = open_page(browser, phone=phone)
+    page = public_page(phone=phone)
     tag = "phone" if phone else "desktop"
 
     page.goto(live_server.url + "/")
@@ -107,8 +98,8 @@ def test_map_to_district_to_domain_to_item_to_guide_to_the_platform(
     assert guide.name in page.content()
 
 
-def test_a_chinese_search_finds_and_highlights(browser, live_server, world):
-    page = open_page(browser, phone=False)
+def test_a_chinese_search_finds_and_highlights(public_page, live_server, world):
+    page = public_page(phone=False)
     page.goto(live_server.url + "/")
     page.fill("#site-q", "最低生活保障资金")
     page.press("#site-q", "Enter")
@@ -120,9 +111,9 @@ def test_a_chinese_search_finds_and_highlights(browser, live_server, world):
     shot(page, "journey-search")
 
 
-def test_the_large_text_mode_persists_across_pages(browser, live_server, world):
+def test_the_large_text_mode_persists_across_pages(public_page, live_server, world):
     entry, _guide = world
-    page = open_page(browser, phone=True)
+    page = public_page(phone=True)
     page.goto(live_server.url + entry.division.get_absolute_url())
     page.click("a.mode-toggle")
     page.wait_for_function("document.documentElement.classList.contains('mode-large')")
