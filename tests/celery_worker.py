@@ -69,8 +69,15 @@ def start_worker(queue: str, log_path: Path, **env_extra: str) -> subprocess.Pop
 
 
 def forget_connections() -> None:
-    """Drop the producer pool, so that the next message goes to the broker configured now."""
+    """Drop the producer pools, so that the next message goes to the broker configured now.
+
+    kombu also keeps process-wide pools keyed by broker URL; a later test on the same URL would
+    otherwise get a pool whose connections were closed here ("Acquire on closed pool").
+    """
+    import kombu.pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    kombu.pools.reset()

@@ -28,8 +28,11 @@ pytestmark = [
 
 
 @pytest.fixture
-def worker(tmp_path):
-    """Start a worker on a queue of its own; yield (queue, mail folder); stop it afterwards."""
+def worker(tmp_path, office):
+    """Start a worker on a queue of its own; yield (queue, mail folder); stop it afterwards.
+
+    After ``office``: building it queues tasks, which must run in-process, not on this broker.
+    """
     if not redis_answers():
         require_service(f"Redis at {REDIS}")
     queue = f"test-{uuid.uuid4().hex[:12]}"
