@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,13 +22,13 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
+from .normalise import strip_control
+
 API_PATH = "/hnywtb/anony"
 THEMES_URL = "/unifyTaskToWt/getZtflByTask"
 LIST_URL = "/unifyTaskToWt/getUnifyTaskByPage"
 DETAIL_URL = "/unifyTaskToWt/getUnifyTaskInfo"
 USER_AGENT = "disclosure-portal-guide-sync/1.0"
-# Control characters in the platform's messages (NUL cannot be stored in PostgreSQL text).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # The largest answer read: a guide detail is tens of kilobytes, a list page less.
@@ -246,6 +245,7 @@ def parse_envelope(status: int, body: bytes) -> tuple[bool, Any, str]:
     success = envelope.get("success") in (True, "true", "True")
     error = envelope.get("error") in (True, "true", "True")
     if not success or error:
-        msg = _CONTROL.sub("", str(envelope.get("msg") or "")).strip()[:200] or "未说明原因"
+        # NUL cannot be stored in PostgreSQL text; the reason is saved with the run.
+        msg = strip_control(str(envelope.get("msg") or "")).strip()[:200] or "未说明原因"
         return False, None, f"平台报告失败：{msg}"
     return True, envelope.get("data"), ""

@@ -87,6 +87,11 @@ class GuideDataError(ValueError):
     """The platform's detail cannot be made into a guide; the message says why, in Chinese."""
 
 
+def strip_control(text: str) -> str:
+    """Return ``text`` without control characters other than tab and newlines."""
+    return _CONTROL.sub("", text)
+
+
 def is_placeholder(value: Any) -> bool:
     """Return True when the platform meant "nothing" by ``value``."""
     if value is None:

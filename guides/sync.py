@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -27,10 +26,9 @@ from districts.models import Division
 
 from .client import ClientConfig, PlatformError, ProvincialClient
 from .models import Guide, SyncFailure, SyncRun
-from .normalise import GuideDataError, guide_record, plain_text, record_hash
+from .normalise import GuideDataError, guide_record, plain_text, record_hash, strip_control
 
 AUDIENCES = ("1", "2")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Sent after a run has written something; catalog re-ties entries to guides on it.
 guides_synced = Signal()
 
@@ -86,7 +84,7 @@ class _Recorder:
             unify_id=unify_id,
             name=name[:300],
             audiences=sorted(audiences),
-            reason=_CONTROL.sub("", reason)[:2000],
+            reason=strip_control(reason)[:2000],
         )
         # Failures are saved at once so that a killed run still shows what went wrong.
         failure.save()
