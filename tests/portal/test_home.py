@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from catalog.models import Domain
@@ -149,7 +150,8 @@ def test_latest_publications_only_published_newest_first(client, office):
     first = newest[0]
     assert f'<a href="{first.get_absolute_url()}">' in latest
     assert "芙蓉区" in latest
-    assert f'<time datetime="{first.published_at:%Y-%m-%d}">' in latest
+    # The page shows the date in Asia/Shanghai, which is a day ahead of UTC after 16:00 UTC.
+    assert f'<time datetime="{timezone.localtime(first.published_at):%Y-%m-%d}">' in latest
 
 
 def test_no_publications_says_so(client, reference_data):
