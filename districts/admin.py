@@ -1,20 +1,79 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from .banners import division_banner_set
-from .models import Division, Membership
-from .services import division_create, division_update, membership_grant, membership_update
+from .models import Division, Membership, Role
+from .permissions import holds_city_role
+from .services import (
+    division_create,
+    division_move,
+    division_update,
+    level_under,
+    membership_grant,
+    membership_update,
+    move_level,
+)
 
 EDITABLE = ("name", "slug", "kind", "display_order", "nbs_code")
+
+
+class DivisionForm(forms.ModelForm):
+    """The division form: the level is never a field; it follows from the parent."""
+
+    class Meta:
+        model = Division
+        fields = (
+            "name",
+            "code",
+            "parent",
+            "kind",
+            "slug",
+            "display_order",
+            "nbs_code",
+            "banner",
+            "banner_alt",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "parent" not in self.fields or self.has_error("parent"):
+            return cleaned
+        parent = cleaned.get("parent")
+        try:
+            if self.instance.pk is None:
+                level = level_under(parent)
+            elif parent is None:
+                raise ValidationError({"parent": "请选择上级区划。"})
+            elif parent.pk != self.instance.parent_id:
+                level = move_level(Division.objects.get(pk=self.instance.pk), parent)
+            else:
+                level = self.instance.level
+        except ValidationError as error:
+            self.add_error(None, error)
+            return cleaned
+        # The kind must fit the level the parent gives (the database checks it too).
+        kind = cleaned.get("kind")
+        fits = {
+            Division.Level.COUNTY: ("区", "县", "县级市"),
+            Division.Level.TOWNSHIP: ("街道", "镇", "乡"),
+            Division.Level.CITY: ("地级市",),
+        }[level]
+        if kind and kind not in fits:
+            self.add_error("kind", f"该上级之下的区划类型应为：{'、'.join(fits)}。")
+        self.instance.level = level
+        return cleaned
 
 
 @admin.register(Division)
 class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """The division tree with per-division counts; scoped to the user's divisions."""
 
+    form = DivisionForm
     scope_path = ""
     scoped_division_fields = ("parent",)
     list_display = ("tree_name", "code", "level", "kind", "child_count", "entry_count")
@@ -57,20 +116,52 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not request.user.is_superuser:
-            # The official code and the place in the tree come from the national register.
-            return ("code", "parent", "level", "banner_preview")
-        return ("banner_preview",)
+        if obj is None:
+            return ("banner_preview",)
+        # The official code is the register's; the level follows from the parent; only the
+        # city's administrators move a division (and only while it holds no catalog).
+        if holds_city_role(request.user, Role.ADMINISTRATOR) and obj.parent_id is not None:
+            return ("code", "level", "banner_preview")
+        return ("code", "parent", "level", "banner_preview")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # Nothing to show before the parent is chosen: the level follows from it.
+            main = [f for f in fieldsets[0][1]["fields"] if f != "level"]
+            return ((None, {"fields": main}), *fieldsets[1:])
+        return fieldsets
+
+    def has_add_permission(self, request):
+        return holds_city_role(request.user, Role.ADMINISTRATOR)
 
     def has_delete_permission(self, request, obj=None):
         # Divisions are referenced by catalogs and history; they are never deleted here.
         return False
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "parent":
+            # Nothing is ever placed under a township.
+            field.queryset = field.queryset.exclude(level=Division.Level.TOWNSHIP)
+            field.required = True
+            field.error_messages = {
+                **field.error_messages,
+                "required": "请选择上级区划：平台只有一个市级区划（树的根），新区划须设在其下。",
+                "invalid_choice": "所选上级区划不存在、不在您的管辖范围内，或是乡镇(街道)"
+                "（其下不能再设区划）。",
+            }
+        return field
+
     def save_model(self, request, obj, form, change):
         if not change:
-            division_create(division=obj)
+            division_create(division=obj, user=request.user)
             return
         current = Division.objects.get(pk=obj.pk)
+        if "parent" in form.changed_data and "parent" in form.cleaned_data:
+            current = division_move(
+                division=current, parent=form.cleaned_data["parent"], user=request.user
+            )
         division_update(
             division=current,
             changes={f: form.cleaned_data[f] for f in form.changed_data if f in EDITABLE},
@@ -142,7 +233,11 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            membership_update(membership=obj, role=obj.role, is_active=obj.is_active)
+            membership_update(
+                membership=obj, role=obj.role, is_active=obj.is_active, changed_by=request.user
+            )
         else:
-            membership = membership_grant(user=obj.user, division=obj.division, role=obj.role)
+            membership = membership_grant(
+                user=obj.user, division=obj.division, role=obj.role, granted_by=request.user
+            )
             obj.pk = membership.pk

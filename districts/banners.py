@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 if TYPE_CHECKING:
@@ -83,6 +83,10 @@ def division_banner_set(*, division: Division, banner, alt: str, user=None) -> D
     The old file is deleted only after the new row is committed, so a failed save never
     leaves the column pointing at a missing image.
     """
+    from .permissions import has_division_perm
+
+    if user is not None and not has_division_perm(user, "districts.change_division", division):
+        raise PermissionDenied(f"您无权修改{division.name}的专栏横幅。")
     old = division.banner.name if division.banner else ""
     if banner is None:
         division.banner = ""

@@ -68,6 +68,9 @@ class Division(MPTTModel):
         COUNTY = "county", _("区县(市)")
         TOWNSHIP = "township", _("乡镇(街道)")
 
+    #: The level a child takes under a parent of each level; a township has no children.
+    CHILD_LEVEL = {Level.CITY: Level.COUNTY, Level.COUNTY: Level.TOWNSHIP}
+
     class Kind(models.TextChoices):
         PREFECTURE_CITY = "地级市", _("地级市")
         DISTRICT = "区", _("区")
@@ -137,6 +140,20 @@ class Division(MPTTModel):
                 condition=~Q(level="county") | Q(kind__in=["区", "县", "县级市"]),
                 name="division_county_kind",
             ),
+            # The root is the city and only the root is: a form can never mint a second "city".
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, level="city")
+                | (Q(parent__isnull=False) & ~Q(level="city")),
+                name="division_root_is_city",
+                violation_error_message=_("只有市级区划没有上级；区县和乡镇(街道)必须有上级区划。"),
+            ),
+            # Exactly one tree: at most one division without a parent (all roots are "city").
+            models.UniqueConstraint(
+                fields=["level"],
+                condition=Q(parent__isnull=True),
+                name="division_single_root",
+                violation_error_message=_("平台只能有一个市级区划（树的根）。"),
+            ),
             # A banner is an image that screen-reader users must hear described (WCAG 1.1.1).
             models.CheckConstraint(
                 condition=Q(banner="") | ~Q(banner_alt=""),
@@ -174,6 +191,11 @@ class Division(MPTTModel):
 
     def children_in_order(self) -> DivisionQuerySet:
         return self.get_children().order_by("display_order", "code")
+
+    @property
+    def is_root(self) -> bool:
+        """Return True for the city at the top of the tree (the database allows one)."""
+        return self.parent_id is None
 
     @property
     def is_city(self) -> bool:

@@ -79,7 +79,6 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {
         "districts.view_division",
         "districts.change_division",
-        "districts.add_division",
         "districts.view_membership",
         "districts.add_membership",
         "districts.change_membership",
@@ -105,8 +104,19 @@ ROLE_PERMISSIONS_ABOVE_TOWNSHIP: dict[str, set[str]] = {
 ROLE_PERMISSIONS_AT_CITY: dict[str, set[str]] = {
     Role.EDITOR: REFERENCE_EDIT,
     Role.REVIEWER: set(),
-    Role.ADMINISTRATOR: REFERENCE_EDIT | CALENDAR_EDIT | GUIDES_SYNC,
+    # The tree's shape is the city's: only its administrators add divisions (or move them).
+    Role.ADMINISTRATOR: REFERENCE_EDIT | CALENDAR_EDIT | GUIDES_SYNC | {"districts.add_division"},
 }
+
+
+def is_root_membership(membership: Membership) -> bool:
+    """Return True when ``membership`` is held in the root division (the city office).
+
+    City-only powers follow from holding a role in the one division without a parent (the
+    database allows exactly one), never from a division's ``level``: a level is data that a
+    form could once set.
+    """
+    return membership.division.parent_id is None
 
 
 def permissions_for(membership: Membership) -> set[str]:
@@ -114,9 +124,20 @@ def permissions_for(membership: Membership) -> set[str]:
     perms = set(ROLE_PERMISSIONS[membership.role])
     if not membership.division.is_township:
         perms |= ROLE_PERMISSIONS_ABOVE_TOWNSHIP[membership.role]
-    if membership.division.is_city:
+    if is_root_membership(membership):
         perms |= ROLE_PERMISSIONS_AT_CITY[membership.role]
     return perms
+
+
+def holds_city_role(user, *roles: str) -> bool:
+    """Return True when ``user`` holds one of ``roles`` in the root division, or is a superuser.
+
+    This is the one test for the city office's own powers (the tree's shape, the shared
+    reference data, unlocking accounts).
+    """
+    if sees_everything(user):
+        return True
+    return any(m.role in roles and is_root_membership(m) for m in memberships_of(user))
 
 
 def memberships_of(user) -> list[Membership]:
@@ -198,7 +219,7 @@ def _reviews(membership: Membership, division: Division) -> bool:
     city); the city office also reviews the city's own submissions, as nobody stands above it.
     """
     office = membership.division
-    if office.is_city:
+    if is_root_membership(membership):
         return True
     return division.pk != office.pk and division.is_within(office)
 
@@ -222,7 +243,7 @@ def review_q(user, perm: str, prefix: str = "") -> Q:
         if perm not in permissions_for(membership):
             continue
         office = membership.division
-        if office.is_city:
+        if is_root_membership(membership):
             q |= within_q(office, prefix=prefix)
         else:
             q |= within_q(office, prefix=prefix) & ~Q(**{f"{prefix}pk": office.pk})

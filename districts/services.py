@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from .models import Division, Membership, Role
+from .permissions import has_division_perm, holds_city_role
 
 DIVISION_FIELDS = ("name", "level", "kind", "slug", "display_order", "nbs_code")
 
@@ -74,11 +75,22 @@ def divisions_load(*, path: Path) -> LoadReport:
     return report
 
 
+def _require_membership_admin(acting, division: Division) -> None:
+    """Refuse ``acting`` unless they administer ``division`` (None: the system itself)."""
+    if acting is not None and not has_division_perm(acting, "districts.add_membership", division):
+        raise PermissionDenied(f"您无权管理{division.name}的人员角色。")
+
+
 @transaction.atomic
 def membership_grant(*, user, division: Division, role: str, granted_by=None) -> Membership:
-    """Give ``user`` ``role`` in ``division`` (idempotent) and make them staff; return it."""
+    """Give ``user`` ``role`` in ``division`` (idempotent) and make them staff; return it.
+
+    ``granted_by`` is the administrator acting (None: the system, e.g. the demo loader); they
+    must administer ``division``, so nobody grants a role above their own scope.
+    """
     if role not in Role.values:
         raise ValidationError(f"未知角色：{role}")
+    _require_membership_admin(granted_by, division)
     membership, created = Membership.objects.get_or_create(
         user=user, division=division, role=role, defaults={"is_active": True}
     )
@@ -104,9 +116,80 @@ def demo_user(*, username: str, full_name: str, password: str):
     return user
 
 
+def level_under(parent: Division | None) -> str:
+    """Return the level a division takes under ``parent``, or raise ValidationError.
+
+    The level is never chosen on a form: city → county → township, nothing below a township,
+    and only the first division (the city itself) has no parent.
+    """
+    if parent is None:
+        if Division.objects.exists():
+            raise ValidationError(
+                {"parent": "请选择上级区划：平台只有一个市级区划，新区划须设在其下。"}
+            )
+        return Division.Level.CITY
+    level = Division.CHILD_LEVEL.get(parent.level)
+    if level is None:
+        raise ValidationError({"parent": f"{parent.name}是乡镇(街道)，其下不能再设区划。"})
+    return level
+
+
+def _require_city_administrator(user, doing: str) -> None:
+    if user is not None and not holds_city_role(user, Role.ADMINISTRATOR):
+        raise PermissionDenied(f"{doing}是市级管理员的权限。")
+
+
 @transaction.atomic
-def division_create(*, division: Division) -> Division:
-    """Validate and save a new division (e.g. a township the register added); return it."""
+def division_create(*, division: Division, user=None) -> Division:
+    """Validate and save a new division (e.g. a township the register added); return it.
+
+    Only the city's administrators (or the system, ``user=None``) shape the tree; the level
+    follows from the parent.
+    """
+    _require_city_administrator(user, "新增区划")
+    if division.parent_id is not None:
+        # Read the parent afresh: its level decides, not whatever the caller holds.
+        division.parent = Division.objects.select_for_update().get(pk=division.parent_id)
+    division.level = level_under(division.parent)
+    division.full_clean()
+    division.save()
+    return division
+
+
+def move_level(division: Division, parent: Division) -> str:
+    """Return the level ``division`` would take under ``parent``, or raise ValidationError.
+
+    A division moves only while it and everything below it hold no catalog entries (its
+    catalog derives from its parent's), never under itself, and never to another level when
+    it has children.
+    """
+    if division.parent_id is None:
+        raise ValidationError({"parent": "市级区划是树的根，不能设上级。"})
+    if parent.is_within(division):
+        raise ValidationError({"parent": "不能把区划移到它自己或其下级之下。"})
+    level = level_under(parent)
+    subtree = division.descendants(include_self=True)
+    if level != division.level and subtree.exclude(pk=division.pk).exists():
+        raise ValidationError({"parent": f"{division.name}有下级区划，不能改变层级。"})
+    if subtree.filter(catalog_entries__isnull=False).exists():
+        raise ValidationError(
+            {"parent": f"{division.name}已有目录事项（派生自原上级目录），不能调整上级。"}
+        )
+    return level
+
+
+@transaction.atomic
+def division_move(*, division: Division, parent: Division, user) -> Division:
+    """Put ``division`` under ``parent`` and return it; its level follows the new parent.
+
+    Only the city's administrators move divisions; see ``move_level`` for what is refused.
+    """
+    _require_city_administrator(user, "调整区划的上级")
+    division = Division.objects.select_for_update().get(pk=division.pk)
+    parent = Division.objects.get(pk=parent.pk)
+    if parent.pk == division.parent_id:
+        return division
+    division.parent, division.level = parent, move_level(division, parent)
     division.full_clean()
     division.save()
     return division
@@ -119,6 +202,8 @@ def division_update(*, division: Division, changes: dict, user=None) -> Division
     The official code, the parent and the level come from the national register and are
     changed only by loading the reference data again.
     """
+    if user is not None and not has_division_perm(user, "districts.change_division", division):
+        raise PermissionDenied(f"您无权修改{division.name}。")
     allowed = {"name", "slug", "kind", "display_order", "nbs_code"}
     unknown = set(changes) - allowed
     if unknown:
@@ -134,10 +219,16 @@ def division_update(*, division: Division, changes: dict, user=None) -> Division
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, role: str, is_active: bool) -> Membership:
-    """Change a membership's role or switch it on or off; return it."""
+def membership_update(
+    *, membership: Membership, role: str, is_active: bool, changed_by=None
+) -> Membership:
+    """Change a membership's role or switch it on or off; return it.
+
+    ``changed_by`` must administer the membership's division (None: the system).
+    """
     if role not in Role.values:
         raise ValidationError(f"未知角色：{role}")
+    _require_membership_admin(changed_by, membership.division)
     membership.role, membership.is_active = role, is_active
     membership.full_clean()
     membership.save(update_fields=["role", "is_active"])

@@ -953,6 +953,8 @@ def division_form_data(division: Division, **overrides) -> dict:
         "slug": division.slug,
         "display_order": str(division.display_order),
         "nbs_code": division.nbs_code,
+        # Shown to the city's administrators only (they may move a division); ignored otherwise.
+        "parent": str(division.parent_id or ""),
         "_save": "保存",
     }
     data.update(overrides)
@@ -1032,34 +1034,74 @@ def test_division_administrator_cannot_move_division(client, world):
     assert (township.parent.code, township.code, township.level) == (DISTRICT, TOWNSHIP, "township")
 
 
+def division_add_data(parent: Division | None, code: str, **overrides) -> dict:
+    data = {
+        "name": "测试新街道",
+        "code": code,
+        "parent": str(parent.pk) if parent else "",
+        "level": "township",
+        "kind": "街道",
+        "slug": f"test-new-{code}",
+        "display_order": "99",
+        "nbs_code": "",
+        "_save": "保存",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("level", ["district", "township"])
+@pytest.mark.parametrize("parent_code", [None, DISTRICT, TOWNSHIP])
+def test_only_city_administrators_add_divisions(client, world, role, level, parent_code):
+    """The tree's shape is the city's: nobody below it adds a division, whatever they post."""
+    login(client, world, role, level)
+    parent = Division.objects.get(code=parent_code) if parent_code else None
+    before = list(Division.objects.values_list("pk", "parent_id", "level", "tree_id"))
+    for forged in ("city", "county", "township"):
+        response = client.post(
+            f"{DIVISION_CHANGELIST}add/",
+            division_add_data(parent, "430102998", level=forged, kind="地级市"),
+        )
+        assert response.status_code == 403
+    assert client.get(f"{DIVISION_CHANGELIST}add/").status_code == 403
+    assert list(Division.objects.values_list("pk", "parent_id", "level", "tree_id")) == before
+    assert Division.objects.root().code == CITY
+
+
+def test_city_administrator_adds_a_township_whose_level_follows_the_parent(client, world):
+    login(client, world, Role.ADMINISTRATOR, "city")
+    parent = Division.objects.get(code=DISTRICT)
+    # The posted level is ignored: the parent (a district) makes it a township.
+    response = client.post(
+        f"{DIVISION_CHANGELIST}add/", division_add_data(parent, "430102999", level="city")
+    )
+    assert response.status_code == 302
+    added = Division.objects.get(code="430102999")
+    assert (added.parent_id, added.level) == (parent.pk, Division.Level.TOWNSHIP)
+
+
 @pytest.mark.parametrize(
-    ("level", "parent_code", "allowed"),
-    [("district", DISTRICT, True), ("district", TIANXIN, False), ("township", DISTRICT, False)],
+    ("parent_code", "kind", "message"),
+    [
+        (None, "地级市", "请选择上级区划"),
+        (TOWNSHIP, "街道", "其下不能再设区划"),  # nothing under a township: not even offered
+        (DISTRICT, "区", "区划类型应为"),  # a township's kind under a district
+    ],
 )
-def test_division_add_limited_to_scope(client, world, level, parent_code, allowed):
-    login(client, world, Role.ADMINISTRATOR, level)
-    parent = Division.objects.get(code=parent_code)
-    code = parent_code + "999"
+def test_city_administrator_cannot_add_a_second_root_or_misplace_one(
+    client, world, parent_code, kind, message
+):
+    login(client, world, Role.ADMINISTRATOR, "city")
+    parent = Division.objects.get(code=parent_code) if parent_code else None
     response = client.post(
         f"{DIVISION_CHANGELIST}add/",
-        {
-            "name": "测试新街道",
-            "code": code,
-            "parent": str(parent.pk),
-            "level": "township",
-            "kind": "街道",
-            "slug": f"test-new-{code}",
-            "display_order": "99",
-            "nbs_code": "",
-            "_save": "保存",
-        },
+        division_add_data(parent, "430102997", level="city", kind=kind or "地级市"),
     )
-    assert Division.objects.filter(code=code).exists() is allowed
-    if allowed:
-        assert response.status_code == 302
-    else:
-        assert response.status_code == 200
-        assert "parent" in response.context["adminform"].form.errors
+    assert response.status_code == 200
+    assert not Division.objects.filter(code="430102997").exists()
+    assert message in response.content.decode()
+    assert Division.objects.filter(parent__isnull=True).count() == 1
 
 
 # ---------------------------------------------------------------------------------------------
