@@ -28,12 +28,19 @@ REVIEW_PERM = "catalog.review_catalogentry"
 
 # ---------------------------------------------------------------------------------------------
 # The published snapshot.
+#
+# ``published_values`` holds every element as the public reads it, plus two facts about the
+# approval itself: ``overridden`` (the elements this entry's own office approved as its own; the
+# others follow what the source *published*) and ``dropped_here`` (this entry's office approved
+# dropping it). ``is_dropped`` is what the public sees: dropped here, or dropped above.
 
 
 def entries_snapshot(entries: Iterable[CatalogEntry]) -> dict[int, dict[str, Any]]:
-    """Return, per entry id, its elements as the public reads them (channel names, not ids).
+    """Return, per entry id, its working copy's elements as the public would read them.
 
-    Entries should come with their channels prefetched; the channel names are read once.
+    Entries should come with their channels prefetched; the channel names are read once. The
+    result holds the entry's own values for every element (see ``approved_snapshot`` for what
+    an approval publishes).
     """
     names = dict(Channel.objects.values_list("pk", "name"))
     snapshots = {}
@@ -44,17 +51,54 @@ def entries_snapshot(entries: Iterable[CatalogEntry]) -> dict[int, dict[str, Any
             if element == Element.CHANNELS:
                 value = [names.get(pk, str(pk)) for pk in value]
             values[element] = value
+        dropped_here = entry.is_dropped and entry.drop_reason != CatalogEntry.DropReason.UPSTREAM
         values["is_dropped"] = entry.is_dropped
+        values["dropped_here"] = dropped_here
+        values["overridden"] = list(entry.overridden) if entry.source_id else []
         snapshots[entry.pk] = values
     return snapshots
+
+
+def published_overridden(entry: CatalogEntry, snapshot: dict[str, Any]) -> list[str]:
+    """Return the elements whose published value is the entry's own (not its source's)."""
+    if entry.source_id is None:
+        return list(Element.values)
+    # Snapshots taken before these keys existed: the working copy's list (migration 0006 fills
+    # them in; this keeps a half-migrated row readable).
+    return list(snapshot.get("overridden", entry.overridden))
+
+
+def approved_snapshot(
+    entry: CatalogEntry, own: dict[str, Any], source_published: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Return what approving ``entry`` publishes, from its working copy ``own``.
+
+    Each element the entry follows takes its source's *published* value, never the source's
+    working copy, which may carry a change nobody approved yet; a drop that came down from an
+    unapproved drop above is not published either.
+    """
+    snapshot = dict(own)
+    if entry.source_id is None:
+        return snapshot
+    if source_published is None:
+        raise ValidationError(
+            f"“{entry.item.name}”（{entry.division.name}）的来源事项尚未在"
+            f"{entry.source.division.name}的目录中审核发布，请先审核发布上级目录。"
+        )
+    for element in Element.values:
+        if element not in entry.overridden:
+            snapshot[element] = source_published.get(element)
+    snapshot["is_dropped"] = bool(snapshot["dropped_here"] or source_published.get("is_dropped"))
+    return snapshot
 
 
 def _cascade_snapshots(entry_ids: list[int]) -> int:
     """Refresh the published snapshots of entries derived from ``entry_ids``; return how many.
 
     What a derived entry follows was just approved upstream, so the public sees it at once: each
-    followed element takes the value its source *published* (never a working copy that is still
-    waiting for review). What the entry changed itself stays as its own office last approved it.
+    element it published as following takes the value its source *published*. What its own
+    office approved as its own stays; a pending change of its own (working copy) changes nothing
+    until it is approved in turn. Dropped above means dropped below, for the public too.
     """
     updated = 0
     published = dict(
@@ -69,15 +113,16 @@ def _cascade_snapshots(entry_ids: list[int]) -> int:
             if child.published_values is None or source is None:
                 continue
             snapshot = dict(child.published_values)
+            own = published_overridden(child, snapshot)
             for element in Element.values:
-                if element not in child.overridden:
+                if element not in own:
                     snapshot[element] = source.get(element)
-            if source.get("is_dropped"):
-                # Dropped above: gone from the public below as well.
-                snapshot["is_dropped"] = True
-            elif not child.is_dropped and child.status == ReviewStatus.PUBLISHED:
-                # Restored above, and no own change pending: public again.
-                snapshot["is_dropped"] = False
+            here = snapshot.get("dropped_here")
+            if here is None:  # an old snapshot: its drop was its own unless the source's
+                here = bool(snapshot.get("is_dropped")) and not source.get("is_dropped")
+            snapshot["dropped_here"] = here
+            snapshot["overridden"] = own
+            snapshot["is_dropped"] = bool(here or source.get("is_dropped"))
             published[child.pk] = snapshot
             if snapshot != child.published_values:
                 child.published_values = snapshot
@@ -203,10 +248,20 @@ def entries_approve(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEnt
     snapshots = entries_snapshot(
         CatalogEntry.objects.filter(pk__in=[e.pk for e in rows]).prefetch_related("channels")
     )
+    # Sources first (city, then districts), so that an entry approved together with its
+    # source follows what the source publishes in the same step.
+    rows.sort(key=lambda e: (e.division.depth or 0, e.pk))
+    source_ids = {e.source_id for e in rows if e.source_id}
+    published = dict(
+        CatalogEntry.objects.filter(pk__in=source_ids).values_list("pk", "published_values")
+    )
     for entry in rows:
+        entry.published_values = approved_snapshot(
+            entry, snapshots[entry.pk], published.get(entry.source_id)
+        )
+        published[entry.pk] = entry.published_values
         events.append(_transition(entry, CatalogEvent.Action.APPROVE, ReviewStatus.PUBLISHED, user))
         entry.reviewed_by, entry.reviewed_at, entry.published_at = user, now, now
-        entry.published_values = snapshots[entry.pk]
     CatalogEntry.objects.bulk_update(
         rows,
         ["status", "reviewed_by", "reviewed_at", "published_at", "published_values"],

@@ -545,7 +545,9 @@ def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> Catalog
     value = get_value(entry.source, element)
     old = get_value(entry, element)
     fields = ["overridden", "upstream_changed", "updated_by", "updated_at"]
-    if old != value:
+    if old != value or entry.status == ReviewStatus.SUBMITTED:
+        # Frozen under review even when the value stays: which elements follow is part of
+        # what the reviewer approves.
         fields += _reopen(entry)
     if element == Element.CHANNELS:
         _replace_channels([entry.pk], value)

@@ -352,11 +352,19 @@ def publication_approve(*, publication: Publication, user) -> Publication:
     publication = _lock(publication)
     _require_reviewer(user, publication)
     _require_status(publication, "审核通过", Status.SUBMITTED)
-    entry = publication.entry
+    # Locked: a concurrent drop of the entry waits for this approval, or this for the drop.
+    entry = CatalogEntry.objects.select_for_update(of=("self",)).get(pk=publication.entry_id)
+    name, where = publication.entry.item.name, publication.entry.division.name
     if entry.published_values is None or entry.published_values.get("is_dropped"):
         raise ValidationError(
-            f"所属目录事项“{entry.item.name}”尚未在{entry.division.name}的目录中发布，"
-            "请先审核发布目录事项。"
+            f"所属目录事项“{name}”尚未在{where}的目录中发布，请先审核发布目录事项。"
+        )
+    if entry.is_dropped:
+        # Dropped in the working copy, awaiting its own review: publishing under it now would
+        # put up information the catalog is about to stop promising.
+        raise ValidationError(
+            f"所属目录事项“{name}”已被删减（待审核），不能发布该信息；"
+            "请先处理目录事项的删减（审核退回或恢复事项）后再审核。"
         )
     now = timezone.now()
     predecessor = publication.replaces

@@ -11,11 +11,20 @@ create). Each step checks the service's own promise; after every step the invari
 - ``upstream_changed`` ⊆ ``overridden``;
 - an entry dropped for reason "upstream" sits under a dropped source.
 
+The machine also reviews (submit, recall, approve, return) with the real reviewing offices, and
+after every step, edits that are never submitted included, checks what the public reads: every
+value in a published snapshot was approved by the office that owns it. An element the snapshot
+follows equals its source's published value (approved by the source's office); an element the
+snapshot holds as its own is a value this entry had when its own office approved it; a drop is
+public only when approved here or public above.
+
 Each run of the machine works inside a savepoint that is rolled back at its end, so every
 example starts from the same state built once by the fixture.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -31,7 +40,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from catalog.models import CatalogEntry, Channel, Element
+from catalog import review
+from catalog.models import CatalogEntry, Channel, Element, ReviewStatus
 from catalog.services import (
     DropNeedsConfirmation,
     catalog_derive,
@@ -85,6 +95,11 @@ def is_invalid(element: str, value) -> bool:
     return False
 
 
+def frozen(entry: CatalogEntry) -> bool:
+    """Return True when the entry waits for review: its owner cannot change it."""
+    return entry.status == ReviewStatus.SUBMITTED
+
+
 def fresh(pk: int) -> CatalogEntry:
     return CatalogEntry.objects.select_related("source", "division").get(pk=pk)
 
@@ -116,6 +131,44 @@ def check_invariants() -> None:
             assert entry.overridden == [] and entry.upstream_changed == [], where
 
 
+def approval_key(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def check_public_values(approved: dict[tuple[int, str], set[str]]) -> None:
+    """Assert that every value the public reads was approved by the office that owns it.
+
+    ``approved`` holds, per (entry id, element), the values the entry's own office approved
+    (and ``dropped_here``: whether it approved a drop).
+    """
+    published = dict(
+        CatalogEntry.objects.filter(published_values__isnull=False).values_list(
+            "pk", "published_values"
+        )
+    )
+    for entry in CatalogEntry.objects.filter(pk__in=published).select_related("division", "item"):
+        where = f"{entry.division.name} · {entry.item.name}"
+        values = published[entry.pk]
+        source = published.get(entry.source_id) if entry.source_id else None
+        if entry.source_id:
+            assert source is not None, f"{where}: public, but its source never was"
+        own = values["overridden"] if entry.source_id else ELEMENTS
+        for element in ELEMENTS:
+            if element in own:
+                assert approval_key(values[element]) in approved[(entry.pk, element)], (
+                    f"{where}: {element}={values[element]!r} was never approved by its office"
+                )
+            else:
+                assert values[element] == source[element], (
+                    f"{where}: {element} follows its source but the public reads "
+                    f"{values[element]!r}, the source published {source[element]!r}"
+                )
+        if values["dropped_here"]:
+            assert approval_key(True) in approved[(entry.pk, "dropped_here")], where
+        above = bool(source and source["is_dropped"])
+        assert values["is_dropped"] == (values["dropped_here"] or above), where
+
+
 class DerivationMachine(RuleBasedStateMachine):
     """The world (divisions, items, channels, users) is set on a subclass by the test."""
 
@@ -128,6 +181,22 @@ class DerivationMachine(RuleBasedStateMachine):
         self.user = self.world["user"]
         self.divisions = self.world["divisions"]
         self.channel_pks = self.world["channel_pks"]
+        self.reviewers = self.world["reviewers"]
+        # What each entry's own office approved: the catalog loaded as published, to begin with.
+        self.approved: dict[tuple[int, str], set[str]] = {}
+        for pk, values in CatalogEntry.objects.filter(published_values__isnull=False).values_list(
+            "pk", "published_values"
+        ):
+            self._record(pk, values)
+
+    def _record(self, pk: int, values: dict) -> None:
+        for element in [*ELEMENTS, "dropped_here"]:
+            self.approved.setdefault((pk, element), set()).add(approval_key(values[element]))
+
+    def reviewer_of(self, entry: CatalogEntry):
+        """Return a reviewer of the office that reviews ``entry`` (the city reviews itself)."""
+        office = entry.division.parent_id or entry.division_id
+        return self.reviewers[office]
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -157,7 +226,9 @@ class DerivationMachine(RuleBasedStateMachine):
     @initialize(data=st.data())
     def override_and_move(self, data):
         """Start each run with a personalised element, its source moved after it or not."""
-        entry = self.draw_entry(data, CatalogEntry.objects.filter(source__isnull=False))
+        entry = self.draw_entry(
+            data, CatalogEntry.objects.filter(source__isnull=False, is_dropped=False)
+        )
         element = data.draw(st.sampled_from(EDITED), label="element")
         entry_update(
             entry=entry, changes={element: self.draw_valid_value(data, element)}, user=self.user
@@ -179,7 +250,7 @@ class DerivationMachine(RuleBasedStateMachine):
         qs = CatalogEntry.objects.exclude(division__level="township") if upper else None
         entry = self.draw_entry(data, qs)
         element, value = self.draw_change(data)
-        if entry.is_dropped or is_invalid(element, value):
+        if entry.is_dropped or is_invalid(element, value) or frozen(entry):
             with pytest.raises(ValidationError):
                 entry_update(entry=entry, changes={element: value}, user=self.user)
             return
@@ -196,7 +267,7 @@ class DerivationMachine(RuleBasedStateMachine):
     def drop(self, data):
         entry = self.draw_entry(data)
         confirm = data.draw(st.booleans(), label="confirm")
-        if entry.is_dropped:
+        if entry.is_dropped or frozen(entry):
             with pytest.raises(ValidationError):
                 entry_drop(entry=entry, user=self.user, confirm=confirm)
             return
@@ -219,7 +290,7 @@ class DerivationMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def restore(self, data):
         entry = self.draw_entry(data, CatalogEntry.objects.filter(is_dropped=True))
-        if entry.source is not None and entry.source.is_dropped:
+        if (entry.source is not None and entry.source.is_dropped) or frozen(entry):
             with pytest.raises(ValidationError):
                 entry_restore(entry=entry, user=self.user)
             return
@@ -243,6 +314,10 @@ class DerivationMachine(RuleBasedStateMachine):
     def upstream_accept(self, data):
         entry = self.draw_entry(data, CatalogEntry.objects.filter(source__isnull=False))
         element = data.draw(st.sampled_from(entry.overridden or EDITED), label="element")
+        if frozen(entry):
+            with pytest.raises(ValidationError):
+                entry_accept_upstream(entry=entry, element=element, user=self.user)
+            return
         entry_accept_upstream(entry=entry, element=element, user=self.user)
         after = fresh(entry.pk)
         assert element not in after.overridden
@@ -299,7 +374,7 @@ class DerivationMachine(RuleBasedStateMachine):
         element = data.draw(st.sampled_from(entry.overridden), label="element")
         source = entry.source
         value = self.draw_valid_value(data, element)
-        if source.is_dropped:
+        if source.is_dropped or frozen(source):
             with pytest.raises(ValidationError):
                 entry_update(entry=source, changes={element: value}, user=self.user)
             return
@@ -324,24 +399,78 @@ class DerivationMachine(RuleBasedStateMachine):
         entry = entry_create(division=division, item=item, values={"content": "新"}, user=self.user)
         assert entry.source_id is None
 
+    # Review: the editor submits, the office above approves or returns.
+
+    @rule(data=st.data())
+    def review_submit(self, data):
+        entry = self.draw_entry(data)
+        if entry.status != ReviewStatus.DRAFT:
+            with pytest.raises(ValidationError):
+                review.entry_submit(entry=entry, user=self.user)
+            return
+        review.entry_submit(entry=entry, user=self.user)
+        assert fresh(entry.pk).status == ReviewStatus.SUBMITTED
+
+    @precondition(lambda self: CatalogEntry.objects.awaiting_review().exists())
+    @rule(data=st.data())
+    def review_approve(self, data):
+        entry = self.draw_entry(data, CatalogEntry.objects.awaiting_review())
+        reviewer = self.reviewer_of(entry)
+        source_public = entry.source is None or entry.source.published_values is not None
+        working = review.entries_snapshot([fresh(entry.pk)])[entry.pk]
+        if not source_public:
+            with pytest.raises(ValidationError):
+                review.entry_approve(entry=entry, user=reviewer)
+            return
+        review.entry_approve(entry=entry, user=reviewer)
+        # What this office approved is the working copy it looked at (its own elements).
+        self._record(entry.pk, working)
+        assert fresh(entry.pk).status == ReviewStatus.PUBLISHED
+
+    @precondition(lambda self: CatalogEntry.objects.awaiting_review().exists())
+    @rule(data=st.data())
+    def review_return_or_recall(self, data):
+        entry = self.draw_entry(data, CatalogEntry.objects.awaiting_review())
+        before = fresh(entry.pk).published_values
+        if data.draw(st.booleans(), label="recall"):
+            review.entry_recall(entry=entry, user=self.user)
+        else:
+            review.entry_return(entry=entry, user=self.reviewer_of(entry), reason="请修改")
+        after = fresh(entry.pk)
+        assert after.status == ReviewStatus.DRAFT
+        assert after.published_values == before, "going back to draft publishes nothing"
+
     @invariant()
     def derivation_rules_hold(self):
         check_invariants()
+
+    @invariant()
+    def the_public_reads_only_approved_values(self):
+        check_public_values(self.approved)
 
 
 @pytest.fixture
 def world(city, furong, tianxin, wenyilu, chaoyang, podzijie):
     user = UserFactory(username="property-editor")
     membership_grant(user=user, division=Division.objects.root(), role=Role.EDITOR)
+    reviewers = {}
+    for office in (city, furong, tianxin):
+        reviewers[office.pk] = UserFactory(username=f"property-reviewer-{office.code}")
+        membership_grant(user=reviewers[office.pk], division=office, role=Role.REVIEWER)
     channels = list(Channel.objects.order_by("display_order")[:4])
     CityEntryFactory(division=city)
     CityEntryFactory(division=city, channels=channels[1:3], audience_specific=True)
     CityEntryFactory(division=city, item_type="service", mode_on_request=True, levels=[])
     for division in (furong, tianxin, wenyilu, chaoyang, podzijie):
         catalog_derive(division=division, user=user)
+    # The catalog starts as published (as the demo loads it): the machine then edits and reviews.
+    review.catalog_publish_as_loaded(
+        entry_ids=list(CatalogEntry.objects.values_list("pk", flat=True))
+    )
     check_invariants()
     return {
         "user": user,
+        "reviewers": reviewers,
         "divisions": [city, furong, tianxin, wenyilu, chaoyang, podzijie],
         "channel_pks": [c.pk for c in channels],
         "spare_items": SecondLevelItemFactory.create_batch(2),

@@ -434,3 +434,108 @@ def test_approving_the_district_then_publishes_its_change_below(office, client):
     assert "芙蓉区民政局" in page(client, township)
     # The cousin branch derives from the city, not from 芙蓉区.
     assert fresh(office, "cousin").published_values["subject"] == "市民政局"
+
+
+# ---------------------------------------------------------------------------------------------
+# Approval never publishes what nobody approved (the reported case and its neighbours)
+
+
+def test_approving_a_district_entry_does_not_publish_the_citys_unapproved_draft(office, client):
+    """The city's draft change reaches the district's working copy at once (it follows), but
+    approving the district's own, different change publishes the city's *approved* value."""
+    city_editor, district_editor = (
+        office.user(Role.EDITOR, "city"),
+        office.user(Role.EDITOR, "district"),
+    )
+    approved_limit = fresh(office, "city").published_values["time_limit"]
+    entry_update(
+        entry=fresh(office, "city"), changes={"time_limit": "即时公开（草稿）"}, user=city_editor
+    )
+    district = fresh(office, "district")
+    assert district.time_limit == "即时公开（草稿）"  # the working copy follows
+    entry_update(entry=district, changes={"subject": "芙蓉区民政局"}, user=district_editor)
+    review.entry_submit(entry=fresh(office, "district"), user=district_editor)
+    review.entry_approve(entry=fresh(office, "district"), user=office.user(Role.REVIEWER, "city"))
+
+    district, township = fresh(office, "district"), fresh(office, "township")
+    assert district.published_values["subject"] == "芙蓉区民政局"
+    assert district.published_values["time_limit"] == approved_limit
+    assert township.published_values["time_limit"] == approved_limit
+    assert "即时公开（草稿）" not in page(client, district)
+    assert "即时公开（草稿）" not in page(client, township)
+    assert fresh(office, "city").published_values["time_limit"] == approved_limit
+
+    # Once the city's change is approved, both follow it.
+    review.entry_submit(entry=fresh(office, "city"), user=city_editor)
+    review.entry_approve(entry=fresh(office, "city"), user=office.user(Role.REVIEWER, "city"))
+    assert fresh(office, "district").published_values["time_limit"] == "即时公开（草稿）"
+    assert fresh(office, "township").published_values["time_limit"] == "即时公开（草稿）"
+
+
+def test_an_unapproved_personalisation_does_not_stop_the_public_copy_following(office):
+    """A district's own change that waits for review must not freeze what its public copy
+    follows: the public keeps reading the city's approved values until the change is approved."""
+    district_editor = office.user(Role.EDITOR, "district")
+    city_editor = office.user(Role.EDITOR, "city")
+    entry_update(
+        entry=fresh(office, "district"), changes={"basis": "区级依据（草稿）"}, user=district_editor
+    )
+    entry_update(entry=fresh(office, "city"), changes={"basis": "市级新依据"}, user=city_editor)
+    review.entry_submit(entry=fresh(office, "city"), user=city_editor)
+    review.entry_approve(entry=fresh(office, "city"), user=office.user(Role.REVIEWER, "city"))
+    district = fresh(office, "district")
+    assert district.basis == "区级依据（草稿）"  # the owner's draft is kept
+    assert district.published_values["basis"] == "市级新依据"  # the public follows the city
+
+
+def test_a_drop_that_came_from_an_unapproved_drop_above_is_not_published(office):
+    city_editor, district_editor = (
+        office.user(Role.EDITOR, "city"),
+        office.user(Role.EDITOR, "district"),
+    )
+    from catalog.services import entry_drop
+
+    district_entry = fresh(office, "district")
+    entry_update(entry=district_entry, changes={"remarks": "区级备注"}, user=district_editor)
+    review.entry_submit(entry=fresh(office, "district"), user=district_editor)
+    # The city drops the item (a draft): the district's working copy is dropped with it.
+    entry_drop(entry=fresh(office, "city"), user=city_editor, confirm=True)
+    assert fresh(office, "district").is_dropped
+    review.entry_approve(entry=fresh(office, "district"), user=office.user(Role.REVIEWER, "city"))
+    published = fresh(office, "district").published_values
+    assert published["is_dropped"] is False and published["remarks"] == "区级备注"
+
+
+def test_a_derived_entry_cannot_be_approved_before_its_source_is_published(office):
+    from catalog.services import catalog_derive, entry_create
+    from tests.factories import SecondLevelItemFactory
+
+    city = office.divisions["430100"]
+    entry_create(division=city, item=SecondLevelItemFactory(), values={}, user=None)
+    catalog_derive(division=office.divisions["430102"], user=None)
+    new = CatalogEntry.objects.filter(
+        division=office.divisions["430102"], published_values__isnull=True
+    ).get()
+    editor = office.user(Role.EDITOR, "district")
+    review.entry_submit(entry=new, user=editor)
+    with pytest.raises(ValidationError) as error:
+        review.entry_approve(entry=new, user=office.user(Role.REVIEWER, "city"))
+    assert "尚未在长沙市的目录中审核发布" in str(error.value)
+    assert CatalogEntry.objects.get(pk=new.pk).status == ReviewStatus.SUBMITTED
+
+
+def test_a_publication_under_an_entry_with_a_pending_drop_is_not_approved(office):
+    from catalog.services import entry_drop
+    from publications import services as publishing
+    from publications.models import Publication
+
+    item = office.publication("township", "submitted")
+    entry_drop(entry=fresh(office, "township"), user=office.user(Role.EDITOR, "township"))
+    entry = fresh(office, "township")
+    assert entry.is_dropped and not entry.published_values["is_dropped"]  # awaiting review
+    with pytest.raises(ValidationError) as error:
+        publishing.publication_approve(
+            publication=item, user=office.user(Role.REVIEWER, "district")
+        )
+    assert "已被删减（待审核）" in str(error.value)
+    assert Publication.objects.get(pk=item.pk).status == Publication.Status.SUBMITTED
