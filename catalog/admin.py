@@ -20,7 +20,7 @@ from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division, within_q
 from districts.permissions import scope_q, scope_q_for
 
-from . import services, workbook_export
+from . import review, services, workbook_export
 from .admin_import import (
     CatalogConfirmImportForm,
     CatalogImportForm,
@@ -41,6 +41,7 @@ from .models import (
     describe_value,
 )
 from .resources import CatalogEntryResource
+from .review import SUBMIT_FIELD
 
 
 def _flatten(fields) -> list[str]:
@@ -319,10 +320,19 @@ class CatalogEntryAdmin(
             return [f for fieldset in self.fieldsets for f in _flatten(fieldset[1]["fields"])]
         return ("division", "item") if obj is not None else ()
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        # 保存并提交审核 posts the form itself: the edits are saved through the same service
+        # and checks, then submitted, in one transaction; nothing on the page is dropped.
+        submitting = request.method == "POST" and SUBMIT_FIELD in request.POST and obj is not None
+        return type(form_class.__name__, (form_class,), {"submitting": submitting})
+
     def save_model(self, request, obj, form, change):
         try:
             if change:
                 services.entry_update(entry=obj, changes=form.element_changes(), user=request.user)
+                if form.submitting:
+                    review.entries_submit(entries=[obj], user=request.user)
             else:
                 created = services.entry_create(
                     division=form.cleaned_data["division"],
@@ -338,6 +348,12 @@ class CatalogEntryAdmin(
     def save_related(self, request, form, formsets, change):
         # Channels were written by the service (with propagation); don't save the M2M again.
         return None
+
+    def response_change(self, request, obj):
+        if SUBMIT_FIELD in request.POST:
+            self.message_user(request, f"已保存修改并提交审核：“{obj}”。", messages.SUCCESS)
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_change(request, obj)
 
     # -- per-entry derivation actions -----------------------------------------------------
     def get_urls(self):
@@ -449,25 +465,33 @@ class CatalogEntryAdmin(
         )
         if entry is not None:
             rows = []
+            # What the public would read for a followed element is the source's published
+            # value: the reviewer sees it, and a flag where the working copy carries a change
+            # the source's office has not approved yet.
+            source_published = entry.source.published_values if entry.source else None
             for element in Element:
-                own = describe_value(
-                    element, services.display_value(element, services.get_value(entry, element))
-                )
-                source = (
-                    describe_value(
-                        element,
-                        services.display_value(element, services.get_value(entry.source, element)),
-                    )
-                    if entry.source
+                # As the snapshot stores it (channel names), to compare with what was published.
+                shown = services.display_value(element, services.get_value(entry, element))
+                own = describe_value(element, shown)
+                published = (
+                    describe_value(element, source_published.get(element))
+                    if source_published is not None
                     else None
                 )
+                overridden = element in entry.overridden
                 rows.append(
                     {
                         "element": element,
                         "own": own,
-                        "source": source,
-                        "overridden": element in entry.overridden,
+                        "source_published": published,
+                        "overridden": overridden,
                         "moved": element in entry.upstream_changed,
+                        "pending_upstream": bool(
+                            entry.source
+                            and not overridden
+                            and source_published is not None
+                            and shown != source_published.get(element)
+                        ),
                     }
                 )
             extra_context.update(

@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import CatalogEntry, Channel, Element
+from .models import CatalogEntry, Channel, Element, ReviewStatus
 from .services import normalise_value
 
 ELEMENT_FORM_FIELDS = [
@@ -61,6 +61,9 @@ class LevelsField(forms.CharField):
 
 
 class CatalogEntryForm(forms.ModelForm):
+    #: True when the page's 保存并提交审核 button sent the form (set by the admin).
+    submitting = False
+
     levels = LevelsField(
         label=Element.LEVELS.label,
         required=False,
@@ -88,6 +91,13 @@ class CatalogEntryForm(forms.ModelForm):
                 normalise_value(element, value)
             except ValidationError as error:
                 raise ValidationError(error.messages) from error
+        if self.submitting:
+            status = self.instance.status
+            if status == ReviewStatus.SUBMITTED:
+                raise ValidationError("该事项已提交审核，审核期间不能修改或再次提交。")
+            changed = set(self.changed_data) & set(ELEMENT_FORM_FIELDS)
+            if status == ReviewStatus.PUBLISHED and not changed and not self.errors:
+                raise ValidationError("该事项已发布且没有修改，无需提交审核。")
         division = data.get("division")
         if self.instance.pk is None and division is not None and division.is_township:
             self.add_error(

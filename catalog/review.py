@@ -24,6 +24,8 @@ from .signals import entries_published
 
 EDIT_PERM = "catalog.change_catalogentry"
 REVIEW_PERM = "catalog.review_catalogentry"
+# The name of the change page's 保存并提交审核 button (the form is saved, then submitted).
+SUBMIT_FIELD = "_submit_review"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Domain
+from catalog.review import SUBMIT_FIELD
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.permissions import can_review, divisions_in, has_division_perm, scope_q_for
 
@@ -213,11 +214,15 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
+        # 保存并提交审核 posts the form itself: saved through the services, then submitted, in
+        # one transaction, so that edits on the page are never dropped.
+        submitting = request.method == "POST" and SUBMIT_FIELD in request.POST and obj is not None
 
         class RequestForm(form_class):
             def __init__(self, *args, **kw):
                 kw["user"] = request.user
                 super().__init__(*args, **kw)
+                self.submitting = submitting
 
         return RequestForm
 
@@ -229,6 +234,8 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 services.publication_update(publication=obj, data=values, user=request.user)
                 for upload in uploads:
                     services.attachment_add(publication=obj, upload=upload, user=request.user)
+                if form.submitting:
+                    services.publication_submit(publication=obj, user=request.user)
             else:
                 created = services.publication_create(
                     entry=form.cleaned_data["entry"],
@@ -245,6 +252,14 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # Attachments were written by the services; the inline only lists them.
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def response_change(self, request, obj):
+        if SUBMIT_FIELD in request.POST:
+            self.message_user(request, f"已保存修改并提交审核：“{obj.title}”。", messages.SUCCESS)
+            return HttpResponseRedirect(
+                reverse("admin:publications_publication_change", args=[obj.pk])
+            )
+        return super().response_change(request, obj)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

@@ -56,6 +56,9 @@ class PublicationForm(forms.ModelForm):
             "expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
+    #: True when the page's 保存并提交审核 button sent the form (set by the admin).
+    submitting = False
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -87,6 +90,10 @@ class PublicationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.submitting and self.instance.status != Publication.Status.DRAFT:
+            raise ValidationError(
+                f"该信息当前为{self.instance.get_status_display()}，不能修改或提交审核。"
+            )
         data = {name: cleaned.get(name) for name in services.EDITABLE if name in self.fields}
         if not data.get("responsible_body") and cleaned.get("entry") is not None:
             data["responsible_body"] = cleaned["entry"].subject

@@ -61,3 +61,52 @@ def test_district_change_is_public_only_after_the_city_approves(office, login_as
     # The township below follows the district's time limit now that it is approved.
     township = CatalogEntry.objects.get(pk=office.entries["township"].pk)
     assert township.published_values["time_limit"] == "信息形成之日起5个工作日内"
+
+
+def test_submit_with_unsaved_edits_saves_them_first(office, login_as, live_server):
+    """保存并提交审核 on a page with unsaved edits: the edits are saved, then submitted; an
+    invalid edit is refused with the form's message, the typed text kept, nothing submitted."""
+    entry = office.entries["district"]
+    editor = office.user(Role.EDITOR, "district")
+    page = login_as(editor)
+    change_url = f"{live_server.url}/admin/catalog/catalogentry/{entry.pk}/change/"
+    page.goto(change_url)
+    # Make it a draft first (a published entry with no change has nothing to submit).
+    page.fill("#id_remarks", "第一次修改")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+
+    # An invalid edit: neither audience ticked. Nothing is saved or submitted, nothing lost.
+    page.fill("#id_time_limit", "信息形成之日起3个工作日内")
+    page.uncheck("#id_audience_all")
+    page.uncheck("#id_audience_specific")
+    page.click("button[name=_submit_review]")
+    page.wait_for_selector(".errornote")
+    assert "公开对象" in page.locator(".errorlist").first.inner_text()
+    assert page.input_value("#id_time_limit") == "信息形成之日起3个工作日内"
+    entry.refresh_from_db()
+    assert entry.status == ReviewStatus.DRAFT and "3个工作日" not in entry.time_limit
+
+    # Fixed, and sent with the same button: saved and submitted in one step.
+    page.check("#id_audience_all")
+    page.click("button[name=_submit_review]")
+    page.wait_for_selector(".messagelist .success")
+    assert "已保存修改并提交审核" in page.locator(".messagelist").inner_text()
+    shot(page, "13-entry-saved-and-submitted")
+    entry.refresh_from_db()
+    assert entry.status == ReviewStatus.SUBMITTED
+    assert entry.time_limit == "信息形成之日起3个工作日内"
+    assert entry.events.filter(action="submit").count() == 1
+
+
+def test_publication_submit_with_unsaved_edits_saves_them_first(office, login_as, live_server):
+    from publications.models import Publication
+
+    item = office.publication("township", "draft", title="原标题")
+    page = login_as(office.user(Role.EDITOR, "township"))
+    page.goto(f"{live_server.url}/admin/publications/publication/{item.pk}/change/")
+    page.fill("#id_title", "改过的标题")
+    page.click("button[name=_submit_review]")
+    page.wait_for_selector(".messagelist .success")
+    item.refresh_from_db()
+    assert (item.title, item.status) == ("改过的标题", Publication.Status.SUBMITTED)

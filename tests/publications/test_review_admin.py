@@ -68,7 +68,11 @@ def entry_url(entry, action: str | None = None) -> str:
 
 
 def buttons(html: str, base: str) -> set[str]:
-    return {name for name in BUTTONS if f'formaction="{base}review/{name}/"' in html}
+    found = {name for name in BUTTONS if f'formaction="{base}review/{name}/"' in html}
+    # 保存并提交审核 posts the change form itself (the edits are saved, then submitted).
+    if 'name="_submit_review"' in html:
+        found.add("submit")
+    return found
 
 
 def last_message(response) -> tuple[str, str]:
@@ -588,3 +592,83 @@ def test_a_bulk_refusal_for_a_reviewer_submitting_changes_nothing(office, as_use
     # The action is not offered to reviewers: Django answers with its own message, no change.
     assert response.status_code in (200, 302)
     assert entry_row(draft) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# 保存并提交审核: the change form is saved, then submitted; never the one without the other
+
+
+def entry_form(entry: CatalogEntry, **changes) -> dict:
+    data = {
+        "content": entry.content,
+        "basis": entry.basis,
+        "time_limit": entry.time_limit,
+        "subject": entry.subject,
+        "levels": "",
+        "item_type": entry.item_type,
+        "service_name": entry.service_name,
+        "content_title": entry.content_title,
+        "upload_form": entry.upload_form,
+        "remarks": entry.remarks,
+        "channels": [str(c.pk) for c in entry.channels.all()],
+    }
+    for flag in ("audience_all", "audience_specific", "mode_active", "mode_on_request"):
+        if getattr(entry, flag):
+            data[flag] = "on"
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_save_and_submit_saves_the_edits_then_submits(office, as_user):
+    entry = CatalogEntry.objects.get(pk=office.entries["district"].pk)
+    client = as_user(Role.EDITOR, "district")
+    url = f"{CATALOG_LIST}{entry.pk}/change/"
+    response = client.post(
+        url, {**entry_form(entry, remarks="页面上的修改"), "_submit_review": "1"}
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    entry.refresh_from_db()
+    assert (entry.remarks, entry.status) == ("页面上的修改", ReviewStatus.SUBMITTED)
+    assert [e.action for e in entry.events.order_by("id")][-2:] == ["personalise", "submit"]
+
+
+def test_save_and_submit_with_nothing_to_submit_is_refused_on_the_form(office, as_user):
+    entry = CatalogEntry.objects.get(pk=office.entries["district"].pk)  # published
+    client = as_user(Role.EDITOR, "district")
+    url = f"{CATALOG_LIST}{entry.pk}/change/"
+    response = client.post(url, {**entry_form(entry), "_submit_review": "1"})
+    assert response.status_code == 200
+    assert "已发布且没有修改，无需提交审核" in response.content.decode()
+    assert CatalogEntry.objects.get(pk=entry.pk).status == ReviewStatus.PUBLISHED
+
+
+def test_save_and_submit_with_an_invalid_edit_writes_nothing(office, as_user):
+    entry = CatalogEntry.objects.get(pk=office.entries["district"].pk)
+    before = entry.events.count()
+    client = as_user(Role.EDITOR, "district")
+    data = entry_form(entry, remarks="不会保存", time_limit="x" * 201)
+    response = client.post(f"{CATALOG_LIST}{entry.pk}/change/", {**data, "_submit_review": "1"})
+    assert response.status_code == 200
+    entry.refresh_from_db()
+    assert entry.remarks != "不会保存" and entry.status == ReviewStatus.PUBLISHED
+    assert entry.events.count() == before
+
+
+def test_publication_save_and_submit(office, as_user):
+    item = office.publication("district", "draft", title="原标题")
+    client = as_user(Role.EDITOR, "district")
+    data = {
+        "title": "新标题",
+        "doc_no": "",
+        "formed_on": item.formed_on.isoformat(),
+        "responsible_body": item.responsible_body,
+        "expires_on": "",
+        "body": item.body,
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+        "_submit_review": "1",
+    }
+    response = client.post(pub_url(item), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    item.refresh_from_db()
+    assert (item.title, item.status) == ("新标题", Publication.Status.SUBMITTED)
