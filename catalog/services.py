@@ -180,6 +180,32 @@ def _require(user, perm: str, division: Division) -> None:
         raise PermissionDenied(f"您没有{division.name}目录的修改权限。")
 
 
+ADD_PERM = "catalog.add_catalogentry"
+# Shared reference data is the city's: who may add channels and items names them anew.
+CHANNEL_PERM = "catalog.add_channel"
+ITEM_PERM = "catalog.add_secondlevelitem"
+
+
+def may_add_reference(user, perm: str) -> bool:
+    """Return True when ``user`` (None: the system) may add shared reference data under ``perm``."""
+    return user is None or user.has_perm(perm)
+
+
+def require_entry_create(user, division: Division, *, derived: bool) -> None:
+    """Refuse ``user`` creating an entry in ``division``; raise PermissionDenied in Chinese.
+
+    A derived entry (it has a source in the parent's catalog) is what deriving creates: the
+    editor's change permission covers it. An entry of the division's own needs the add
+    permission, which townships never have (做减法).
+    """
+    if user is None:
+        return
+    if derived:
+        _require(user, EDIT_PERM, division)
+    elif not has_division_perm(user, ADD_PERM, division):
+        raise PermissionDenied(f"您无权在{division.name}的目录中新增本级事项。")
+
+
 def _reopen(entry: CatalogEntry) -> list[str]:
     """Make ``entry`` a draft again before its owner changes it; return the fields to save.
 
@@ -286,7 +312,7 @@ def entry_create(
 
     Only the city and counties add entries; a township catalog only subtracts (做减法).
     """
-    _require(user, "catalog.add_catalogentry", division)
+    _require(user, ADD_PERM, division)
     if division.is_township:
         raise ValidationError("乡镇(街道)目录只能从所属区县目录中删减和调整要素，不能新增事项。")
     if CatalogEntry.objects.filter(division=division, item=item).exists():

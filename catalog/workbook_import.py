@@ -15,12 +15,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from districts.models import Division
+from districts.permissions import has_division_perm
 
 from . import services
 from .models import (
@@ -254,6 +255,14 @@ class _Importer:
                 CatalogEntry.objects.filter(division=self.parent).values_list("item_id", flat=True)
             )
         self.user_id = user.pk if user is not None else None
+        self.may_add_channels = services.may_add_reference(user, services.CHANNEL_PERM)
+        self.may_add_items = services.may_add_reference(user, services.ITEM_PERM)
+        self.may_add_own = True
+        if user is not None:
+            try:
+                services.require_entry_create(user, division, derived=False)
+            except PermissionDenied:
+                self.may_add_own = False
         self.insert_first = _Insert(FirstLevelItem, ("domain_id", "name", "display_order"))
         self.insert_second = _Insert(SecondLevelItem, ("first_level_id", "name", "display_order"))
         self.insert_entry = _Insert(CatalogEntry, ENTRY_COLUMNS)
@@ -347,12 +356,25 @@ class _Importer:
         self.orders[model] += count
         return first
 
-    def _channel_ids(self, names: Iterable[str]) -> list[int]:
+    def _channel_ids(self, names: Iterable[str], row: ParsedRow) -> list[int]:
         ids = []
         for name in names:
             channel = self.channels.get(name)
             if channel is None:
-                # Channels are data: a workbook may name one the platform does not list yet.
+                if not self.may_add_channels:
+                    # Channels are the city's data: an unknown name here is a typo or a
+                    # channel the city office has to add first, never a new city-wide channel.
+                    row.errors.append(
+                        CellError(
+                            row.sheet,
+                            row.row,
+                            str(Element.CHANNELS.label),
+                            f"“{name}”不是平台已有的公开渠道。渠道由市政务公开办统一维护："
+                            "请改用已有渠道名称，或请市级管理员先添加该渠道。",
+                        )
+                    )
+                    continue
+                # Channels are data: the city office's workbook may name one not listed yet.
                 order = self._next_order(Channel, "display_order")
                 channel = Channel.objects.create(name=name, display_order=order)
                 self.channels[name] = channel
@@ -385,7 +407,7 @@ class _Importer:
         for element, raw in row.values.items():
             if element == Element.CHANNELS:
                 # Ids from the importer's own channel table need no database check.
-                values[element] = sorted(set(self._channel_ids(raw)))
+                values[element] = sorted(set(self._channel_ids(raw, row)))
                 continue
             if raw.__class__ is str and (element, raw) in self.normal:
                 values[element] = self.normal[(element, raw)]
@@ -412,11 +434,40 @@ class _Importer:
             self.report.outcomes[start:], key=lambda o: position[(o.sheet, o.row)]
         )
 
+    def _unknown_items(self, rows: list[ParsedRow]) -> list[ParsedRow]:
+        """Mark rows naming items the city's reference catalog lacks; return the others.
+
+        Items are shared reference data: only whoever may maintain them (the city office, or
+        the system) creates them by importing.
+        """
+        self._load_domains(self.domains[row.domain].pk for row in rows)
+        known = []
+        for row in rows:
+            first = self.firsts.get((self.domains[row.domain].pk, row.first_level))
+            if first is not None and (first, row.second_level) in self.seconds:
+                known.append(row)
+                continue
+            missing = "一级事项" if first is None else "二级事项"
+            name = row.first_level if first is None else row.second_level
+            row.errors.append(
+                CellError(
+                    row.sheet,
+                    row.row,
+                    missing,
+                    f"“{name}”不在{row.domain}领域的市级参考目录中。事项名称由市政务公开办统一维护："
+                    "请核对名称，或请市级管理员先在参考目录中添加。",
+                )
+            )
+            self._outcome(row, ERROR)
+        return known
+
     def _process(self, rows: list[ParsedRow]) -> None:
         good = [r for r in rows if not r.errors]
         for row in rows:
             if row.errors:
                 self._outcome(row, ERROR)
+        if good and not self.may_add_items:
+            good = self._unknown_items(good)
         if not good:
             return
         item_ids = self._items(good)
@@ -488,6 +539,17 @@ class _Importer:
                     row.row,
                     "二级事项",
                     f"所属区县（{self.parent.name}）目录{reason}：乡镇(街道)目录只能包含区县目录中已有的事项。",
+                )
+            )
+            self._outcome(row, ERROR)
+            return
+        if source is None and not self.may_add_own:
+            row.errors.append(
+                CellError(
+                    row.sheet,
+                    row.row,
+                    "二级事项",
+                    f"上级目录中没有该事项，而您无权在{self.division.name}的目录中新增本级事项。",
                 )
             )
             self._outcome(row, ERROR)
@@ -597,9 +659,17 @@ def import_catalog(
 ) -> ImportReport:
     """Import a catalog workbook into ``division``'s catalog and return the report.
 
+    ``user`` is the person importing (None: the system, for an operator's command run without
+    ``--user``): they need the change permission on ``division``; every update goes through
+    ``services.entry_update``/``entry_restore`` with their checks, every new entry is checked
+    like ``services.require_entry_create``, and only those who may maintain the city's
+    reference data (channels, items) create them by naming them.
+
     Nothing is written when any row has an error or when ``dry_run`` is true. A problem with
     the file itself raises ``WorkbookError`` (with a message in Chinese), also writing nothing.
     """
+    if user is not None and not has_division_perm(user, services.EDIT_PERM, division):
+        raise PermissionDenied(f"您没有{division.name}目录的修改权限，不能向其导入目录。")
     report = ImportReport(division=division, dry_run=dry_run)
     with transaction.atomic():
         importer = _Importer(division, user, report)

@@ -31,7 +31,8 @@ def workbook_path(tmp_path):
 def test_import_prints_the_headings_understood_and_the_counts(city, workbook_path):
     out = command(workbook_path, "--division", "430100", "--no-progress")
 
-    lines = out.splitlines()
+    identity, *lines = out.splitlines()
+    assert identity == "以系统身份导入（未指定 --user：不检查角色和管辖范围）。"
     assert lines[0] == "工作表“养老服务” → 领域“养老服务”"
     assert lines[1] == (
         "  列对应：序号 → 序号；公开事项/一级事项 → 一级事项；公开事项/二级事项 → 二级事项；"
@@ -70,7 +71,7 @@ def test_dry_run_lists_every_line_and_writes_nothing(city, workbook_path):
 
     out = command(workbook_path, "--division", "430100", "--dry-run", "--no-progress")
 
-    lines = out.splitlines()
+    lines = out.splitlines()[1:]  # after the identity line
     assert lines[2:5] == [
         "  养老服务 第4行 养老服务通用政策 / 国家和地方层面养老服务相关法律、法规、政策文件：新增",
         "  养老服务 第5行 养老服务通用政策 / 养老服务扶持政策措施清单：新增",

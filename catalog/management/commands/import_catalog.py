@@ -1,6 +1,8 @@
 import sys
 import time
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.workbook_import import WorkbookError, import_catalog
@@ -14,12 +16,25 @@ class Command(BaseCommand):
         parser.add_argument("file", help="目录工作簿（.xlsx）")
         parser.add_argument("--division", required=True, help="区划代码，如 430102")
         parser.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+        parser.add_argument(
+            "--user",
+            help="以该用户的身份导入（检查其角色和管辖范围，记录为操作人）；"
+            "不给则以系统身份导入，不检查权限",
+        )
         parser.add_argument("--no-progress", action="store_true", help="不显示进度")
 
     def handle(self, *args, **options):
         division = Division.objects.filter(code=options["division"]).first()
         if division is None:
             raise CommandError(f"区划代码 {options['division']} 不存在。")
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"用户 {options['user']} 不存在或已停用。")
+            self.stdout.write(f"以用户 {user.username} 的身份导入。")
+        else:
+            self.stdout.write("以系统身份导入（未指定 --user：不检查角色和管辖范围）。")
         started = time.monotonic()
         show = not options["no_progress"]
 
@@ -33,12 +48,14 @@ class Command(BaseCommand):
             report = import_catalog(
                 source=options["file"],
                 division=division,
-                user=None,
+                user=user,
                 dry_run=options["dry_run"],
                 progress=progress,
             )
         except WorkbookError as error:
             raise CommandError(error.message) from error
+        except PermissionDenied as error:
+            raise CommandError(str(error)) from error
         except FileNotFoundError as error:
             raise CommandError(f"找不到文件：{options['file']}") from error
         if show:
