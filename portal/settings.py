@@ -1,5 +1,6 @@
 """Settings for the disclosure portal, read from the environment (see .env.example)."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -32,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Sign-in throttling (django-axes).
+    "axes",
     "mptt",
     "import_export",
     "districts",
@@ -56,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -91,6 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "districts.permissions.DivisionRoleBackend",
 ]
@@ -231,6 +238,37 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# -- Sign-in and browser security --------------------------------------------------------------
+# Sign-in throttling (等保 2.0 登录失败处理) with django-axes. An account is locked after
+# LOGIN_FAILURE_LIMIT failed sign-ins, whatever address they came from; an address after
+# LOGIN_ADDRESS_FAILURE_LIMIT, whatever accounts they named (more than an account's, because an
+# office's staff usually share one NAT address). Either lock lasts LOGIN_LOCKOUT_MINUTES after
+# the failure that set it; failures while locked are refused without being counted, so a locked
+# client cannot keep itself locked. The city's administrators lift locks early (登录锁定).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+if min(LOGIN_FAILURE_LIMIT, LOGIN_ADDRESS_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT, LOGIN_ADDRESS_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be >= 1."
+    )
+# How many reverse proxies in front of the portal append to X-Forwarded-For. 0 (the default):
+# the header is ignored and the connection's address counts, so a client cannot pick its own.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_HANDLER = "portal.login_security.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Account and address each lock on their own; LockoutHandler relies on this order.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "portal.login_security.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.login_security.lockout_response"
+# Each counted failure is kept for the audit trail (axes keeps the last 1,000 per account);
+# attempts refused while locked are logged by portal.login_security.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The city's administrators see locks on their own page (登录锁定), not axes' raw tables.
+AXES_ENABLE_ADMIN = False
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True

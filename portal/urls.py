@@ -2,12 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.login_security import LoginForm
 from portal.sitemaps import sitemap_index, sitemap_section
 from portal.views.robots import robots_txt
 
 admin.site.site_header = settings.SITE_NAME + " · 管理后台"
 admin.site.site_title = "政务公开管理后台"
 admin.site.index_title = "工作台"
+# A failed sign-in says how many tries are left before the account or address is locked.
+admin.site.login_form = LoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
