@@ -7,6 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("门户")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_save
 
         from catalog.signals import entries_published
@@ -14,7 +15,10 @@ class PortalConfig(AppConfig):
         from guides.sync import guides_synced
         from publications.signals import publication_status_changed, publications_loaded
 
-        from . import cache
+        from . import cache, sessions
+
+        # A staff session's idle clock starts at sign-in.
+        user_logged_in.connect(sessions.on_logged_in, dispatch_uid="portal-session-idle-clock")
 
         # Publishing drops the cached public pages that show what was published.
         publication_status_changed.connect(

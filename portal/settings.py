@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: a staff session idle too long is ended with a message on the login page.
+    "portal.sessions.StaffSessionIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -274,6 +276,11 @@ AXES_LOCKOUT_CALLABLE = "portal.login_security.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # The city's administrators see locks on their own page (登录锁定), not axes' raw tables.
 AXES_ENABLE_ADMIN = False
+
+# A staff session ends after STAFF_SESSION_IDLE_MINUTES without a request, and when the browser
+# closes (the cookie has no expiry date).
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
