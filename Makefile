@@ -29,7 +29,7 @@ run: $(STAMP)
 	echo "省平台模拟器：http://127.0.0.1:$(SIM_PORT)/ ，正在同步办事指南……"; \
 	$(DEMO_ENV) $(PY) manage.py sync_guides || echo "（办事指南同步未完全成功，见上方说明；门户照常启动）"; \
 	echo ""; \
-	echo "门户已启动：http://$(HOST):$(PORT)/    管理后台：http://$(HOST):$(PORT)/admin/"; \
+	echo "门户已启动：http://$(HOST):$(PORT)/    管理后台：http://$(HOST):$(PORT)$$($(DEMO_ENV) $(PY) manage.py shell -v 0 -c 'from django.urls import reverse; print(reverse("admin:index"))' 2>/dev/null)"; \
 	echo "（演示环境；按 Ctrl+C 停止）"; \
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 

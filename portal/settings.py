@@ -1,6 +1,7 @@
 """Settings for the disclosure portal, read from the environment (see .env.example)."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import environ
@@ -247,6 +248,13 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # -- Sign-in and browser security --------------------------------------------------------------
+# The staff admin's path, e.g. "gkml-staff/": no leading slash, one trailing slash.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+if not re.fullmatch(r"(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)+", ADMIN_URL):
+    raise ImproperlyConfigured(
+        f"ADMIN_URL must be a relative path ending with a slash, like 'admin/' (got {ADMIN_URL!r})."
+    )
+
 # Sign-in throttling (等保 2.0 登录失败处理) with django-axes. An account is locked after
 # LOGIN_FAILURE_LIMIT failed sign-ins, whatever address they came from; an address after
 # LOGIN_ADDRESS_FAILURE_LIMIT, whatever accounts they named (more than an account's, because an

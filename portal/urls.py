@@ -13,7 +13,8 @@ admin.site.index_title = "工作台"
 admin.site.login_form = LoginForm
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # The staff admin's path comes from the environment (ADMIN_URL); links to it use reverse().
+    path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap_section"),

@@ -1,4 +1,7 @@
-"""robots.txt: crawl the public site, not the admin or the endless search-result pages.
+"""robots.txt: crawl the public site, not the endless search-result pages.
+
+The staff admin is not named: a Disallow line would tell everyone its path (ADMIN_URL); its
+pages carry ``noindex`` themselves and links to it are ``rel="nofollow"``.
 
 Attachments (/attachment/) stay crawlable on purpose: they are the disclosed documents
 themselves (a policy's PDF, a budget's spreadsheet), and being found by a search engine is the
