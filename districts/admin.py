@@ -184,9 +184,11 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("名称"), ordering="lft")
     def tree_name(self, obj):
+        # A class per depth (static/portal/admin.css): the Content-Security-Policy refuses
+        # style attributes.
         return format_html(
-            '<span style="padding-left:{}em">{}{}</span>',
-            2 * (obj.depth or 0),
+            '<span class="tree-depth-{}">{}{}</span>',
+            min(obj.depth or 0, 4),
             "└ " if obj.depth else "",
             obj.name,
         )
@@ -196,7 +198,7 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if obj is None or not obj.banner:
             return _("未上传，专栏显示纯色标题栏。")
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:600px;width:100%;height:auto">',
+            '<img class="banner-preview" src="{}" alt="{}">',
             obj.banner_url,
             obj.banner_alt,
         )

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from portal.login_security import LoginForm
 from portal.sitemaps import sitemap_index, sitemap_section
+from portal.views.citymap import citymap_css
 from portal.views.robots import robots_txt
 
 admin.site.site_header = settings.SITE_NAME + " · 管理后台"
@@ -18,5 +19,6 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap_section"),
+    path("citymap.css", citymap_css, name="citymap_css"),
     path("", include("portal.site_urls")),
 ]

@@ -79,11 +79,14 @@ def test_the_map_has_a_link_per_district_to_its_column(client, reference_data):
     # Keyboard order follows the columns' display order, as the list does.
     ordered = Division.objects.filter(code__in=COUNTIES).order_by("display_order", "code")
     assert [link["code"] for link in links] == [d.code for d in ordered]
-    # On hover and focus: an outline ring and a tip with the name, for every district.
+    # On hover and focus: an outline ring and a tip with the name, for every district; the
+    # rules come from the map's own stylesheet (the Content-Security-Policy refuses inline ones).
+    assert '<link rel="stylesheet" href="/citymap.css">' in html
+    css = client.get("/citymap.css").content.decode()
     for code in COUNTIES:
         assert f'<use id="ring-{code}" class="citymap-ring" href="#shape-{code}"/>' in html
-        assert f"#map-{code}:is(:hover, :focus) ~ #ring-{code}" in html
-        assert f".citymap:has(#map-{code}:is(:hover, :focus)) #tip-{code}" in html
+        assert f"#map-{code}:is(:hover, :focus) ~ #ring-{code}" in css
+        assert f".citymap:has(#map-{code}:is(:hover, :focus)) #tip-{code}" in css
         assert f'id="tip-{code}"' in html
     assert 'viewBox="0 0 1000 ' in html
     assert "portal/home.css" in html
