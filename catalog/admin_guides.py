@@ -513,7 +513,15 @@ class GuideLinkAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        counts = links_refresh()
+        # Only the user's own catalogs: a township clerk does not re-tie the whole city.
+        divisions = None
+        if not request.user.is_superuser:
+            divisions = list(
+                Division.objects.filter(scope_q_for(request.user, CHANGE)).values_list(
+                    "pk", flat=True
+                )
+            )
+        counts = links_refresh(divisions=divisions)
         self.message_user(
             request,
             f"已重新自动关联：新增 {counts.created} 项，变更 {counts.changed} 项，"

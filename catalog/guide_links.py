@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from districts.models import within_q
 from districts.permissions import has_division_perm
 from guides.models import Guide
 from guides.normalise import name_key
@@ -58,15 +59,22 @@ def service_entries():
 
 
 class _GuideIndex:
-    """The active guides by code and by (area, name key), read in one query."""
+    """The active guides by code and by (area, name key), read in one query.
 
-    def __init__(self) -> None:
+    ``areas`` (county-level codes) limits it to the guides those areas' entries can tie to.
+    """
+
+    def __init__(self, areas: set[str] | None = None) -> None:
         self.by_task: dict[str, int] = {}
         self.by_rights: dict[tuple[str, str], list[int]] = {}
         self.by_name: dict[tuple[str, str], list[int]] = {}
-        rows = Guide.objects.active().values_list(
-            "pk", "area_code", "name_key", "rights_code", "task_code"
-        )
+        guides = Guide.objects.active()
+        if areas is not None:
+            where = Q(pk__in=[])
+            for area in areas:
+                where |= Q(area_code__startswith=area)
+            guides = guides.filter(where)
+        rows = guides.values_list("pk", "area_code", "name_key", "rights_code", "task_code")
         for pk, area, key, rights, task in rows:
             if task:
                 self.by_task[task] = pk
@@ -91,27 +99,57 @@ class _GuideIndex:
         return None, ""
 
 
-def links_refresh() -> LinkCounts:
-    """Tie every service entry to its guide automatically; return what changed.
+def _scope_q(divisions, item_ids, entry_ids, within) -> Q | None:
+    """Return a Q over entries for the scope given (None: every entry)."""
+    parts = []
+    if divisions is not None:
+        parts.append(Q(division_id__in=list(divisions)))
+    if item_ids is not None:
+        parts.append(Q(item_id__in=list(item_ids)))
+    if entry_ids is not None:
+        parts.append(Q(pk__in=list(entry_ids)))
+    if within is not None:
+        subtree = Q(pk__in=[])
+        for division in within:
+            subtree |= within_q(division, prefix="division__")
+        parts.append(subtree)
+    if not parts:
+        return None
+    scope = Q(pk__in=[])
+    for part in parts:
+        scope |= part
+    return scope
+
+
+def links_refresh(*, divisions=None, item_ids=None, entry_ids=None, within=None) -> LinkCounts:
+    """Tie the service entries in scope to their guides automatically; return what changed.
+
+    The scope is the union of the entries of ``divisions`` (ids), of ``item_ids``, the entries
+    ``entry_ids`` and those of the subtrees of ``within`` (Division objects); none given means
+    every entry. Work is linear in the entries in scope: each is matched once against an
+    index of its areas' guides, read once.
 
     Hand-made ties are kept. An automatic tie whose guide was withdrawn is kept until a new
     match appears, so that the entry's page can say the item was cancelled.
     """
     counts = LinkCounts()
-    index = _GuideIndex()
-    now = timezone.now()
-    links = {
-        link.entry_id: link
-        for link in GuideLink.objects.select_related("guide").only(
-            "entry_id", "guide_id", "method", "guide__status"
-        )
-    }
-    entries = service_entries().values_list(
-        "pk", "division__code", "item_type", "service_name", "published_values"
+    scope = _scope_q(divisions, item_ids, entry_ids, within)
+    entries = service_entries()
+    links_qs = GuideLink.objects.select_related("guide").only(
+        "entry_id", "guide_id", "method", "guide__status"
     )
+    if scope is not None:
+        entries = entries.filter(scope)
+        links_qs = links_qs.filter(entry__in=CatalogEntry.objects.filter(scope).values("pk"))
+    rows = list(
+        entries.values_list("pk", "division__code", "item_type", "service_name", "published_values")
+    )
+    index = _GuideIndex(None if scope is None else {entry_area(r[1]) for r in rows})
+    now = timezone.now()
+    links = {link.entry_id: link for link in links_qs}
     seen = set()
-    to_create, to_update = [], []
-    for pk, code, item_type, service_name, published in entries:
+    to_create, to_update, to_remove = [], [], []
+    for pk, code, item_type, service_name, published in rows:
         seen.add(pk)
         if published is not None:
             item_type = published.get("item_type") or ""
@@ -128,8 +166,7 @@ def links_refresh() -> LinkCounts:
                 item_type != CatalogEntry.ItemType.SERVICE
                 or link.guide.status == Guide.Status.ACTIVE
             ):
-                link.delete()
-                counts.removed += 1
+                to_remove.append(pk)
             elif link is not None:
                 counts.kept += 1
             continue
@@ -146,16 +183,32 @@ def links_refresh() -> LinkCounts:
     with transaction.atomic():
         GuideLink.objects.bulk_create(to_create, batch_size=500)
         GuideLink.objects.bulk_update(to_update, ["guide", "method", "linked_at"], batch_size=500)
-        if stale:
-            GuideLink.objects.filter(entry_id__in=stale).delete()
+        if to_remove or stale:
+            GuideLink.objects.filter(entry_id__in=[*to_remove, *stale]).delete()
     counts.created, counts.changed = len(to_create), len(to_update)
-    counts.removed += len(stale)
+    counts.removed = len(to_remove) + len(stale)
     return counts
 
 
-def links_refresh_on_commit() -> None:
-    """Refresh the ties once the current transaction commits (published values changed)."""
-    transaction.on_commit(links_refresh)
+def links_refresh_on_commit(*, divisions=None, item_ids=None, entry_ids=None) -> None:
+    """Refresh the ties of the entries in scope once the current transaction commits.
+
+    Recorded in the outbox and run as a task (in-process when there is no broker): the
+    request that published or derived does not wait for it, and an outage does not lose it.
+    """
+    from outbox.services import enqueue
+
+    from .tasks import refresh_guide_links
+
+    def ids(values):
+        return None if values is None else sorted(set(values))
+
+    enqueue(
+        refresh_guide_links,
+        divisions=ids(divisions),
+        item_ids=ids(item_ids),
+        entry_ids=ids(entry_ids),
+    )
 
 
 def _require(user, entry: CatalogEntry) -> None:

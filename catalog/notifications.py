@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 
 from districts.permissions import review_office_users
+from outbox.services import claim, release
 
 User = get_user_model()
 
@@ -41,12 +41,13 @@ def send_once(key: str, messages: list[tuple[str, str, str, list[str]]]) -> int:
     """
     if not messages:
         return 0
-    if not cache.add(f"notice-sent:{key}", 1, timeout=7 * 24 * 3600):
+    # Claimed in the database, not the cache: a cache outage must neither lose nor repeat mail.
+    if not claim(f"notice-sent:{key}"):
         return 0
     try:
         return send_mass_mail(messages, fail_silently=False)
     except Exception:
-        cache.delete(f"notice-sent:{key}")
+        release(f"notice-sent:{key}")
         raise
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from districts.permissions import can_review, has_division_perm
+from outbox.services import enqueue
 
 from .guide_links import links_refresh_on_commit
 from .models import CatalogEntry, CatalogEvent, Channel, Element, ReviewStatus
@@ -273,7 +274,7 @@ def entries_approve(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEnt
     _cascade_snapshots([e.pk for e in rows])
     entries_published.send(CatalogEntry, entry_ids=[e.pk for e in rows])
     _notify("approved", rows, user)
-    links_refresh_on_commit()
+    links_refresh_on_commit(item_ids=[e.item_id for e in rows])
     return rows
 
 
@@ -372,4 +373,5 @@ def _notify(kind: str, rows: list[CatalogEntry], user) -> None:
         "approved": tasks.notify_entries_reviewed,
         "returned": tasks.notify_entries_reviewed,
     }[kind]
-    task.delay_on_commit(ids, getattr(user, "pk", None))
+    # Recorded with the commit (outbox): a broker outage delays the e-mail, never loses it.
+    enqueue(task, ids, getattr(user, "pk", None))

@@ -362,7 +362,7 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
         user=user,
         detail={"from": parent.code, "created": created},
     )
-    links_refresh_on_commit()
+    links_refresh_on_commit(divisions=[division.pk])
     return DeriveResult(division=division, created=created)
 
 

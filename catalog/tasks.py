@@ -79,3 +79,17 @@ def notify_entries_reviewed(self, entry_ids: list[int], reviewer_id: int | None)
         for user, items in by_submitter.items()
     ]
     return send_once(self.request.id or f"entries-reviewed:{entry_ids}", messages)
+
+
+@shared_task(soft_time_limit=600, time_limit=660, ignore_result=True)
+def refresh_guide_links(
+    divisions: list[int] | None = None,
+    item_ids: list[int] | None = None,
+    entry_ids: list[int] | None = None,
+) -> dict:
+    """Tie the service entries in scope (see ``links_refresh``) to their guides; return counts."""
+    from dataclasses import asdict
+
+    from .guide_links import links_refresh
+
+    return asdict(links_refresh(divisions=divisions, item_ids=item_ids, entry_ids=entry_ids))

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from outbox.services import enqueue
+
 from .models import Guide, SyncFailure, SyncRun
 from .tasks import retry_failed_guides, sync_guides
 
@@ -203,7 +205,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if running is not None:
             messages.warning(request, f"已有同步在运行（#{running.pk}），请等它结束后再试。")
             return self._changelist()
-        sync_guides.delay_on_commit(trigger=SyncRun.Trigger.ADMIN, user_id=request.user.pk)
+        enqueue(sync_guides, trigger=SyncRun.Trigger.ADMIN, user_id=request.user.pk)
         messages.success(request, "已发起全量同步；完成后刷新本页即可看到结果。")
         return self._changelist()
 
@@ -221,6 +223,6 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         elif not run.failures.filter(resolved_by__isnull=True).exclude(unify_id="").exists():
             messages.info(request, "该同步没有待重试的失败条目。")
         else:
-            retry_failed_guides.delay_on_commit(run.pk, user_id=request.user.pk)
+            enqueue(retry_failed_guides, run.pk, user_id=request.user.pk)
             messages.success(request, f"已发起对同步 #{run.pk} 失败条目的重试。")
         return self._changelist()

@@ -53,16 +53,32 @@ def generations(names: Iterable[str]) -> list[int]:
     return [found.get(f"{GEN}:{n}", 0) for n in names]
 
 
-def bump(names: Iterable[str]) -> None:
-    """Move each name to a new number, so that pages keyed on the old one are not served."""
-    for name in set(names):
+def bump(names: Iterable[str], *, owe: bool = True) -> bool:
+    """Move each name to a new number, so that pages keyed on the old one are not served.
+
+    Return False when the cache could not be reached. Then, with ``owe``, the bump is recorded
+    in the outbox and a worker makes it once the cache answers again, so that a page cached
+    before the outage is not served as current afterwards.
+    """
+    names = sorted(set(names))
+    failures = getattr(cache, "failures", 0)
+    for name in names:
         key = f"{GEN}:{name}"
         # add() is atomic: the first bump sets 1; later ones increment (atomic on Redis).
         if not cache.add(key, 1, timeout=None):
             try:
                 cache.incr(key)
-            except ValueError:  # evicted between add() and incr()
+            except ValueError:  # evicted between add() and incr(), or the cache is down
                 cache.set(key, 1, timeout=None)
+    if getattr(cache, "failures", 0) == failures:
+        return True
+    if owe:
+        from outbox.services import enqueue
+
+        from .tasks import bump_generations
+
+        enqueue(bump_generations, names)
+    return False
 
 
 def division_names(division_ids: Iterable[int]) -> list[str]:
@@ -80,13 +96,43 @@ def bump_on_commit(names: Iterable[str]) -> None:
     transaction.on_commit(lambda: bump(names))
 
 
-def cached_page(scope: Callable[..., list[str]]):
+def page_number(raw: str | None) -> int:
+    """Return a ``page`` parameter as a positive integer; anything malformed is page 1."""
+    raw = (raw or "1").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_PAGE_DIGITS:
+        return 1
+    return max(int(raw), 1)
+
+
+# Page numbers beyond this are not parsed (a 4,000-digit number costs the int() parser).
+MAX_PAGE_DIGITS = 6
+# The query parameters a cached page may read, each with how its value is normalised. Only
+# these reach the key: ``?utm_source=…`` or ``?x=1``, ``?x=2``… are the same page, not a new
+# entry in the cache each (an unbounded number of keys was one page flood away).
+PARAMETERS: dict[str, Callable[[str], str]] = {"page": lambda raw: str(page_number(raw))}
+
+
+def page_key(request, params: tuple[str, ...]) -> str:
+    """Return the path and the normalised values of ``params`` that the page reads."""
+    values = []
+    for name in params:
+        raw = request.GET.get(name)
+        if raw is not None:
+            values.append(f"{name}={PARAMETERS[name](raw)}")
+    return "?".join([request.path, "&".join(values)])
+
+
+def cached_page(scope: Callable[..., list[str]], *, params: tuple[str, ...] = ()):
     """Serve the view's successful GET responses from the cache.
 
     ``scope(**view_kwargs)`` returns the generation names the page depends on; it must not query
-    the database. The key also holds the path with its query string and the display mode
-    (标准版 / 大字版), which the page renders from a cookie.
+    the database. ``params`` names the query parameters the view reads (normalised as
+    ``PARAMETERS`` says); every other parameter is ignored by the key. The key also holds the
+    path and the display mode (标准版 / 大字版), which the page renders from a cookie.
     """
+    unknown = set(params) - set(PARAMETERS)
+    if unknown:
+        raise ValueError(f"no normaliser for query parameters {sorted(unknown)}")
 
     def decorator(view):
         @wraps(view)
@@ -96,7 +142,7 @@ def cached_page(scope: Callable[..., list[str]]):
                 return view(request, *args, **kwargs)
             names = [ALL, *scope(**kwargs)]
             stamp = "-".join(str(n) for n in generations(names))
-            raw = f"{request.get_full_path()}|{a11y_mode(request)}|{stamp}"
+            raw = f"{page_key(request, params)}|{a11y_mode(request)}|{stamp}"
             key = f"{PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
             hit = cache.get(key)
             if hit is not None:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "workcalendar",
     "publications",
     "search",
+    "outbox",
     # The provincial platform simulator: an app only so that manage.py finds
     # run_provincial_simulator; no product code imports it.
     "provincial_simulator",
@@ -145,24 +146,65 @@ STORAGES = {
 }
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds to wait for Redis (cache or broker) to accept a connection, and to answer, before
+# taking it as down: a dead Redis must cost a request a moment, never the ~19 s of redis-py's and
+# kombu's retries; a busy one must not be taken for dead.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=2.0)
+
+
+def _next_database(url: str) -> str:
+    """Return ``url`` on the next Redis database number (the cache's default beside the broker)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(number + 1) % 16}"))
+
+
 if REDIS_URL:
+    # The cache and the broker never share a database: the cache may evict (allkeys-lru), the
+    # broker's queues must not. Production runs them as two Redis servers (docker-compose.yml).
+    CACHE_URL = env.str("CACHE_URL", default="") or _next_database(REDIS_URL)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Django's Redis cache, whose failures degrade to misses (portal/cache_backend.py).
+            "BACKEND": "portal.cache_backend.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                "BACKOFF_SECONDS": env.float("CACHE_BACKOFF_SECONDS", default=10.0),
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
+    CACHE_URL = ""
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
-    CELERY_RESULT_BACKEND = None
     # Without a broker, tasks run in-process so that the embedded set-up needs nothing else.
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# Nothing reads task results; without a result backend a dead Redis cannot block a hand-over.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# Hand-overs to the broker are short and tried twice at most; a message that does not get
+# through stays in the outbox (outbox/services.py) and is delivered later.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# After a failed hand-over a process leaves the broker alone this long (pending messages wait
+# for the deliverer instead of costing every request a timeout).
+OUTBOX_BROKER_BACKOFF = env.float("OUTBOX_BROKER_BACKOFF", default=30.0)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
@@ -176,6 +218,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publications.tasks.send_review_digest",
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
     },
+    # Tasks that committed changes owe the broker, delivered if their first hand-over failed.
+    "outbox-deliver": {"task": "outbox.tasks.deliver_outbox", "schedule": 60.0},
+    "outbox-purge": {"task": "outbox.tasks.purge_outbox", "schedule": crontab(hour=4, minute=0)},
     # The full guide sync from the provincial platform, nightly by default.
     "guides-sync": {
         "task": "guides.tasks.sync_guides",
@@ -196,6 +241,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis range query, and a killed worker's sync is picked up soon after the timeout.
     "unacked_restore_interval": max(1, min(10, _VISIBILITY // 3)),
     "unacked_restore_throttle": 1,
+    # A broker that does not answer is down: fail fast, the outbox keeps the message.
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": max(REDIS_TIMEOUT, 5.0),
+    "max_retries": 1,
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

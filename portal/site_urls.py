@@ -21,7 +21,7 @@ urlpatterns = [
     path("d/<slug:slug>/", cached_page(division_scope)(views.division), name="division"),
     path(
         "d/<slug:slug>/publications/",
-        cached_page(division_scope)(views.division_publications),
+        cached_page(division_scope, params=("page",))(views.division_publications),
         name="division_publications",
     ),
     path("d/<slug:slug>/banner/", views.division_banner, name="division_banner"),
@@ -43,7 +43,7 @@ urlpatterns = [
         cached_page(division_scope)(views.domain),
         name="domain",
     ),
-    path("entry/<int:pk>/", cached_page(entry_scope)(views.entry), name="entry"),
+    path("entry/<int:pk>/", cached_page(entry_scope, params=("page",))(views.entry), name="entry"),
     path("guide/<str:unify_id>/", cached_page(guide_scope)(views.guide), name="guide"),
     path("p/<int:pk>/", cached_page(publication_scope)(views.publication), name="publication"),
     path("search/", search, name="search"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.models import CatalogEntry
 from districts.permissions import can_review, has_division_perm
+from outbox.services import enqueue
 from workcalendar.calendar import CalendarNotCovered
 from workcalendar.deadlines import parse_time_limit
 
@@ -533,4 +534,5 @@ def _notify(kind: str, publication: Publication, user) -> None:
         if kind == "submitted"
         else tasks.notify_publication_reviewed
     )
-    task.delay_on_commit(publication.pk, getattr(user, "pk", None))
+    # Recorded with the commit (outbox): a broker outage delays the e-mail, never loses it.
+    enqueue(task, publication.pk, getattr(user, "pk", None))

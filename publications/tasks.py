@@ -109,7 +109,9 @@ def recompute_due_dates(self) -> int:
 
 def recompute_due_dates_after_calendar_change(sender, years, **kwargs) -> None:
     """Queue the recomputation when the calendar changed (the signal comes after commit)."""
-    recompute_due_dates.delay()
+    from outbox.services import enqueue
+
+    enqueue(recompute_due_dates)
 
 
 @shared_task(**TASK_OPTIONS)

@@ -1,13 +1,15 @@
 """Receivers that keep the index current; connected in ``SearchConfig.ready()``.
 
-Each queues a task after the sending transaction commits, so a rolled-back approval never
-reaches the index and the worker reads committed rows.
+Each records a task in the sending transaction's outbox; it is handed to the broker after the
+commit, so a rolled-back approval never reaches the index, the worker reads committed rows, and
+a broker outage delays indexing without losing it.
 """
 
 from __future__ import annotations
 
 import time
 
+from outbox.services import enqueue
 from publications.models import Publication
 
 from . import indexing, tasks
@@ -19,16 +21,16 @@ _VISIBLE = {Publication.Status.PUBLISHED}
 
 def on_publication_status_changed(sender, *, publication, from_status, to_status, **kwargs):
     if from_status in _VISIBLE or to_status in _VISIBLE:
-        tasks.search_index_objects.delay_on_commit(Kind.PUBLICATION, [publication.pk])
+        enqueue(tasks.search_index_objects, Kind.PUBLICATION, [publication.pk])
 
 
 def on_entries_published(sender, *, entry_ids, **kwargs):
     if entry_ids:
-        tasks.search_index_objects.delay_on_commit(Kind.ENTRY, list(entry_ids))
+        enqueue(tasks.search_index_objects, Kind.ENTRY, list(entry_ids))
 
 
 def on_guides_synced(sender, *, run, **kwargs):
-    tasks.search_index_sync_run.delay_on_commit(run.pk)
+    enqueue(tasks.search_index_sync_run, run.pk)
 
 
 def on_publications_loaded(sender, *, stdout=None, **kwargs):

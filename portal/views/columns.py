@@ -19,18 +19,19 @@ from districts.models import Division
 from publications.models import Publication
 from publications.sanitise import clean_html
 
+from ..cache import page_number
+
 LATEST_PUBLICATIONS = 10
 PER_PAGE = 20
-# Page numbers beyond this are not parsed (a 4,000-digit number costs the int() parser).
-MAX_PAGE_DIGITS = 6
 
 
 def _page_number(request) -> int:
-    """Return the ``page`` parameter as a positive integer; anything malformed is page 1."""
-    raw = request.GET.get("page", "1").strip()
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_PAGE_DIGITS:
-        return 1
-    return max(int(raw), 1)
+    """Return the ``page`` parameter as a positive integer; anything malformed is page 1.
+
+    The page cache normalises the parameter the same way (one function), so that ``?page=02``
+    and ``?page=2`` are one cached page.
+    """
+    return page_number(request.GET.get("page"))
 
 
 def _page(request, queryset, count: int | None = None):

@@ -317,8 +317,16 @@ def test_refresh_ties_again_and_reports_the_counts(client, world, furong_editor)
     response = client.post(refresh, {"next": url(UNLINKED_ENTRIES)}, follow=True)
     assert response.redirect_chain == [(url(UNLINKED_ENTRIES), 302)]
     text = response.content.decode()
-    assert "已重新自动关联：新增 2 项，变更 0 项，解除 0 项，保持不变 1 项" in text
-    assert tie_of(entry) is not None and tie_of(world["tianxin_tied"]) is not None
+    # Only the editor's own catalogs are tied again: 天心区's lost tie is its own staff's to
+    # refresh (or the city's), not 芙蓉区's.
+    assert "已重新自动关联：新增 1 项，变更 0 项，解除 0 项，保持不变 1 项" in text
+    assert tie_of(entry) is not None and tie_of(world["tianxin_tied"]) is None
+
+
+def test_a_superuser_refresh_ties_every_catalog_again(admin_client, world):
+    GuideLink.objects.filter(entry=world["tianxin_tied"]).delete()
+    admin_client.post(url("admin:catalog_guidelink_refresh"))
+    assert tie_of(world["tianxin_tied"]) is not None
 
 
 def test_refresh_keeps_hand_made_ties(client, world, furong_editor):

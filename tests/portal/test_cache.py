@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.cache import cache
 from django.db import transaction
@@ -14,10 +16,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def caching(settings):
+    """Cache pages, under a key prefix of this test's own.
+
+    Not ``cache.clear()``: on Redis that empties the whole database, under the feet of the
+    tests other pytest-xdist workers run at the same time.
+    """
     settings.PUBLIC_CACHE_SECONDS = 600
-    cache.clear()
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-cache-{uuid.uuid4().hex[:12]}"}
+        for name, config in settings.CACHES.items()
+    }
     yield
-    cache.clear()
 
 
 def get(client, url, **kwargs):

@@ -244,7 +244,7 @@ def drafts(office) -> dict[str, list[CatalogEntry]]:
     catalog_derive(division=office.divisions["430102"], user=None)
     catalog_derive(division=office.divisions["430102001"], user=None)
     found = {}
-    for level, code in (("district", "430102"), ("township", "430102001")):
+    for level, code in (("city", "430100"), ("district", "430102"), ("township", "430102001")):
         found[level] = list(
             CatalogEntry.objects.filter(
                 division__code=code, item__name__startswith="通知测试事项"
@@ -275,6 +275,10 @@ def test_returning_entries_tells_the_submitter_with_the_reason(
 ):
     editor = office.user(Role.EDITOR, "township")
     catalog_review.entries_submit(entries=drafts["township"], user=editor)
+    # A township entry is approved only once what it follows is public (the district's).
+    catalog_review.catalog_publish_as_loaded(
+        entry_ids=[e.pk for e in drafts["city"] + drafts["district"]]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         catalog_review.entries_return(
             entries=drafts["township"][:2],
