@@ -193,3 +193,20 @@ def test_caching_off_serves_fresh_pages(client, office, settings):
     url = pages(office)["district"]
     get(client, url)
     assert "X-Page-Cache" not in get(client, url)
+
+
+def test_query_strings_the_page_does_not_read_share_one_cached_page(client, office):
+    """?utm_source=…, ?x=1, ?x=2 … are the same page: no new cache entry per query string."""
+    url = pages(office)["township"]
+    assert get(client, url)["X-Page-Cache"] == "miss"
+    for junk in ("?x=1", "?x=2", "?utm_source=wechat&a=b", "?page=3"):
+        assert get(client, url + junk)["X-Page-Cache"] == "hit", junk
+
+
+def test_the_page_parameter_is_normalised_where_it_is_read(client, office):
+    url = pages(office)["township_list"]
+    assert get(client, url + "?page=1")["X-Page-Cache"] == "miss"
+    for same in ("?page=01", "?page=%201", "?page=1&x=9", "?page=abc", "?page=" + "9" * 4000):
+        assert get(client, url + same)["X-Page-Cache"] == "hit", same[:20]
+    # A page number the view reads differently is a page of its own.
+    assert get(client, url + "?page=2")["X-Page-Cache"] == "miss"
