@@ -14,19 +14,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
+from import_export.admin import ExportMixin
 
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division, within_q
 from districts.permissions import scope_q, scope_q_for
 
-from . import review, services, workbook_export
-from .admin_import import (
-    CatalogConfirmImportForm,
-    CatalogImportForm,
-    CatalogWorkbookResource,
-    StandardCatalogWorkbook,
-)
+from . import jobs, review, services, workbook_export
+from .admin_import import CatalogJobAdminMixin
 from .admin_review import EntryReviewAdminMixin, ReviewStatusFilter
 from .forms import CatalogEntryForm
 from .models import (
@@ -141,14 +136,10 @@ class DerivationStateFilter(admin.SimpleListFilter):
 
 @admin.register(CatalogEntry)
 class CatalogEntryAdmin(
-    EntryReviewAdminMixin, ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin
+    CatalogJobAdminMixin, EntryReviewAdminMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin
 ):
     form = CatalogEntryForm
     resource_classes = [CatalogEntryResource]
-    import_formats = [StandardCatalogWorkbook]
-    import_form_class = CatalogImportForm
-    confirm_form_class = CatalogConfirmImportForm
-    import_template_name = "admin/catalog/catalogentry/import.html"
     list_display = (
         "item_name",
         "first_level_name",
@@ -255,52 +246,8 @@ class CatalogEntryAdmin(
     def demo_label(self, obj):
         return "演示数据" if obj.is_demo else ""
 
-    # -- workbook import (django-import-export's flow, catalog importer underneath) -------
-    def get_import_resource_classes(self, request):
-        return [CatalogWorkbookResource]
-
     def get_export_resource_classes(self, request):
         return [CatalogEntryResource]
-
-    def has_import_permission(self, request):
-        return self.has_change_permission(request)
-
-    def _import_divisions(self, request):
-        return Division.objects.filter(
-            scope_q_for(request.user, "catalog.change_catalogentry")
-        ).order_by("tree_id", "lft")
-
-    def create_import_form(self, request):
-        form = super().create_import_form(request)
-        form.fields["division"].queryset = self._import_divisions(request)
-        return form
-
-    def create_confirm_form(self, request, import_form=None):
-        form = super().create_confirm_form(request, import_form)
-        form.fields["division"].queryset = self._import_divisions(request)
-        return form
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["division"] = import_form.cleaned_data["division"].pk
-        return initial
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        # The GET of the upload page builds resources too, before any form is bound.
-        data = getattr(kwargs.get("form"), "cleaned_data", None) or {}
-        return {"division": data.get("division")}
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        message = getattr(e, "message", None) or "无法读取该文件：请选择标准目录工作簿（.xlsx）。"
-        form.add_error("import_file", message)
-
-    def add_success_message(self, result, request):
-        report = getattr(result, "catalog_report", None)
-        if report is not None:
-            self.message_user(
-                request, f"{report.division.name}：{report.summary()}", messages.SUCCESS
-            )
 
     # -- scope and permissions ------------------------------------------------------------
     def has_delete_permission(self, request, obj=None):
@@ -626,10 +573,18 @@ class CatalogEntryAdmin(
             if division is None:
                 raise Http404("区划不存在或不在您的管辖范围内。")
             domain = None
-            if request.GET.get("domain"):
-                domain = Domain.objects.filter(pk=request.GET["domain"]).first()
+            raw = request.GET.get("domain", "")
+            if raw:
+                # Any text may arrive here: only a known domain's number is looked up.
+                number = raw.isascii() and raw.isdigit() and len(raw) <= 9
+                domain = Domain.objects.filter(pk=int(raw)).first() if number else None
                 if domain is None:
-                    raise Http404("没有这个领域。")
+                    self.message_user(
+                        request, f"没有这个领域（{raw[:20]}），请从列表中选择。", messages.ERROR
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:catalog_catalogentry_standard_export")
+                    )
             kind = request.GET.get("format", "xlsx")
             if kind not in ("xlsx", "csv", "json"):
                 raise Http404("不支持的导出格式。")
@@ -644,7 +599,7 @@ class CatalogEntryAdmin(
         return TemplateResponse(request, "admin/catalog/catalogentry/standard_export.html", context)
 
     def derive_view(self, request):
-        """Derive (or complete) a division's catalog from its parent's."""
+        """Derive (or complete) a division's catalog from its parent's, as a background job."""
         if not self.has_change_permission(request):
             raise PermissionDenied
         choices = (
@@ -654,23 +609,17 @@ class CatalogEntryAdmin(
         )
         if request.method == "POST":
             division = get_object_or_404(choices, code=request.POST.get("division", ""))
-            targets = [division]
-            if request.POST.get("with_children"):
-                targets += list(division.descendants().in_tree_order())
-            created = 0
-            for target in targets:
-                try:
-                    created += services.catalog_derive(division=target, user=request.user).created
-                except ValidationError as error:
-                    self.message_user(
-                        request, f"{target.name}：{'；'.join(error.messages)}", messages.ERROR
-                    )
-            self.message_user(
-                request,
-                f"已为 {len(targets)} 个区划生成目录，新增 {created} 项。",
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(reverse("admin:catalog_catalogentry_changelist"))
+            try:
+                job = jobs.derive_start(
+                    user=request.user,
+                    division=division,
+                    with_children=bool(request.POST.get("with_children")),
+                )
+            except (ValidationError, PermissionDenied) as error:
+                text = "；".join(getattr(error, "messages", None) or [str(error)])
+                self.message_user(request, text, messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:catalog_catalogentry_derive"))
+            return HttpResponseRedirect(self._job_url(job))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

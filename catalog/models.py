@@ -546,3 +546,72 @@ class GuideLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} → {self.guide}"
+
+
+class CatalogJob(models.Model):
+    """Catalog work that runs in a worker, not in the request: a workbook's preview and
+    import, and deriving catalogs. Its page shows the progress, then the outcome.
+
+    An uploaded workbook is kept under ``CATALOG_IMPORT_DIR`` by a name of ours while its
+    preview waits for confirmation, and removed when the import ran, failed, was abandoned,
+    or expired (``catalog.jobs.sweep``).
+    """
+
+    class Kind(models.TextChoices):
+        PREVIEW = "preview", _("导入预览")
+        IMPORT = "import", _("导入")
+        DERIVE = "derive", _("生成下级目录")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    file_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    stored_name = models.CharField(_("存储名"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    with_children = models.BooleanField(_("含下级区划"), default=False)
+    preview = models.ForeignKey(
+        "self",
+        verbose_name=_("所确认的预览"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("目录后台任务")
+        verbose_name_plural = _("目录后台任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} · {self.division}"
+
+    @property
+    def scope_division(self) -> Division:
+        return self.division
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)

@@ -93,3 +93,19 @@ def refresh_guide_links(
     from .guide_links import links_refresh
 
     return asdict(links_refresh(divisions=divisions, item_ids=item_ids, entry_ids=entry_ids))
+
+
+@shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, ignore_result=True)
+def run_catalog_job(job_id: int) -> str:
+    """Run a catalog job (workbook preview or import, derivation); return its final status."""
+    from .jobs import run
+
+    return run(job_id)
+
+
+@shared_task(soft_time_limit=240, time_limit=300, ignore_result=True)
+def sweep_catalog_jobs() -> dict:
+    """Remove expired, abandoned and orphaned uploaded workbooks; return what went."""
+    from .jobs import sweep
+
+    return sweep()

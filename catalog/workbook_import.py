@@ -255,6 +255,7 @@ class _Importer:
                 CatalogEntry.objects.filter(division=self.parent).values_list("item_id", flat=True)
             )
         self.user_id = user.pk if user is not None else None
+        self.error_rows = 0  # rows with errors so far, for the progress report
         self.may_add_channels = services.may_add_reference(user, services.CHANNEL_PERM)
         self.may_add_items = services.may_add_reference(user, services.ITEM_PERM)
         self.may_add_own = True
@@ -627,6 +628,8 @@ class _Importer:
                 services.entry_update(entry=entry, changes=changes, user=self.user)
 
     def _outcome(self, row: ParsedRow, status: str, changed: list[str] | None = None) -> None:
+        if status == ERROR:
+            self.error_rows += 1
         self.report.outcomes.append(
             RowOutcome(
                 row.sheet,
@@ -655,7 +658,7 @@ def import_catalog(
     division: Division,
     user,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import a catalog workbook into ``division``'s catalog and return the report.
 
@@ -664,6 +667,8 @@ def import_catalog(
     ``services.entry_update``/``entry_restore`` with their checks, every new entry is checked
     like ``services.require_entry_create``, and only those who may maintain the city's
     reference data (channels, items) create them by naming them.
+
+    ``progress(rows_read, rows_with_errors)`` is called after each chunk of rows.
 
     Nothing is written when any row has an error or when ``dry_run`` is true. A problem with
     the file itself raises ``WorkbookError`` (with a message in Chinese), also writing nothing.
@@ -688,12 +693,12 @@ def import_catalog(
                     done += len(chunk)
                     chunk = []
                     if progress:
-                        progress(done)
+                        progress(done, importer.error_rows + len(report.sheet_errors))
         if chunk:
             importer.process(chunk)
             done += len(chunk)
             if progress:
-                progress(done)
+                progress(done, importer.error_rows + len(report.sheet_errors))
         if not report.outcomes and not report.sheet_errors:
             raise WorkbookError("工作簿中没有目录数据行。")
         if report.has_errors or dry_run:

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # django-csp's middleware, plus the 500 page's own style hash (portal/csp.py).
     "portal.csp.PortalCSPMiddleware",
+    # Before anything reads a body: an oversized upload is refused from its Content-Length.
+    "portal.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -221,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
     # Tasks that committed changes owe the broker, delivered if their first hand-over failed.
     "outbox-deliver": {"task": "outbox.tasks.deliver_outbox", "schedule": 60.0},
     "outbox-purge": {"task": "outbox.tasks.purge_outbox", "schedule": crontab(hour=4, minute=0)},
+    # Uploaded workbooks that expired, were abandoned or lost their worker.
+    "catalog-jobs-sweep": {
+        "task": "catalog.tasks.sweep_catalog_jobs",
+        "schedule": crontab(minute=17),
+    },
     # The full guide sync from the provincial platform, nightly by default.
     "guides-sync": {
         "task": "guides.tasks.sync_guides",
@@ -386,3 +393,13 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # The largest catalog workbook accepted for import, in bytes (default 64 MiB: a 100,000-line
 # workbook is about a third of that).
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=64 * 2**20)
+# Uploaded workbooks wait here (never a public folder) while their preview waits for
+# confirmation; web and worker processes must share it. Unconfirmed previews expire after
+# CATALOG_IMPORT_KEEP_HOURS (an hourly sweep removes them and any file no job names).
+PRIVATE_ROOT = Path(env.str("PRIVATE_ROOT", default=str(BASE_DIR / "private")))
+CATALOG_IMPORT_DIR = PRIVATE_ROOT / "catalog-imports"
+CATALOG_IMPORT_KEEP_HOURS = env.int("CATALOG_IMPORT_KEEP_HOURS", default=24)
+# The largest request body accepted, checked from Content-Length before anything reads it
+# (portal.middleware): the catalog import URL allows CATALOG_IMPORT_MAX_BYTES plus its form,
+# every other URL UPLOAD_MAX_REQUEST_BYTES (publications carry several attachments).
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=110 * 2**20)

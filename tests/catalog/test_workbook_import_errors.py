@@ -410,10 +410,14 @@ def test_error_in_the_last_chunk_undoes_the_chunks_before(city, unchanged):
         replace(YR_YANGLAO[i % 3], second_level=f"{YR_YANGLAO[i % 3].second_level}（{i + 1}）")
         for i in range(601)
     ]
-    done: list[int] = []
-    report = run(yanglao(lines, edit=cell("I604", "X")), city, progress=done.append)
+    done: list[tuple[int, int]] = []
+    report = run(
+        yanglao(lines, edit=cell("I604", "X")),
+        city,
+        progress=lambda rows, errors: done.append((rows, errors)),
+    )
 
-    assert done == [500, 601]
+    assert done == [(500, 0), (601, 1)]  # rows read, and rows with errors, so far
     assert report.counts == {"new": 600, "error": 1}
     assert_refused(report, [CellError(SHEET, 604, "公开对象：全社会", "应为“√”或留空，实为“X”。")])
 

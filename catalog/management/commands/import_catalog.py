@@ -38,10 +38,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         show = not options["no_progress"]
 
-        def progress(done: int) -> None:
+        def progress(done: int, errors: int) -> None:
             if show:
                 rate = done / max(time.monotonic() - started, 1e-6)
-                sys.stderr.write(f"\r已处理 {done} 行（{rate:.0f} 行/秒）")
+                sys.stderr.write(f"\r已处理 {done} 行（{rate:.0f} 行/秒），错误 {errors} 行")
                 sys.stderr.flush()
 
         try:
