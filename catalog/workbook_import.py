@@ -42,6 +42,8 @@ NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 STATUS_LABELS = {NEW: "新增", CHANGED: "修改", UNCHANGED: "不变", ERROR: "错误"}
 CHUNK = 500
 NORMAL_CACHE = 20_000
+# Only short texts repeat from line to line; 20,000 long ones would hold gigabytes.
+NORMAL_CACHE_CHARS = 500
 # The element columns of an entry, and every column an import gives a new entry.
 ELEMENT_COLUMN_NAMES = tuple(c for columns in ELEMENT_COLUMNS.values() for c in columns)
 ENTRY_COLUMNS = (
@@ -415,7 +417,11 @@ class _Importer:
                 continue
             try:
                 values[element] = value = services.normalise_value(element, raw)
-                if raw.__class__ is str and len(self.normal) < NORMAL_CACHE:
+                if (
+                    raw.__class__ is str
+                    and len(raw) <= NORMAL_CACHE_CHARS
+                    and len(self.normal) < NORMAL_CACHE
+                ):
                     self.normal[(element, raw)] = value
             except ValidationError as error:
                 label = Element(element).label
