@@ -9,7 +9,9 @@ COPY guides ./guides
 RUN pip install --no-cache-dir .
 COPY . .
 RUN ALLOW_INSECURE_KEY=1 python manage.py collectstatic --noinput
-RUN useradd --system --home /app portal && mkdir -p /srv/portal/media && chown portal /srv/portal/media
+RUN useradd --system --home /app portal \
+    && mkdir -p /srv/portal/media /srv/portal/private \
+    && chown portal /srv/portal/media /srv/portal/private
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]

@@ -248,7 +248,11 @@ def run(case: str, connection) -> None:
     if case in IMPORT_LINES or case in SAME_DATA_LINES:
         run_import_case(case, city, connection, extra)
         return
-    build_city_catalog(city=city)
+    if case in ("derive", "derive_half"):
+        from bench.generate import build_guides
+
+        build_guides()
+    build_city_catalog(city=city, scale=0.5 if case == "derive_half" else 1.0)
 
     if case == "export_city":
         import io
@@ -262,7 +266,7 @@ def run(case: str, connection) -> None:
         finish(connection, case, seconds, peak, rss_before, rows, extra)
         return
 
-    if case == "derive":
+    if case in ("derive", "derive_half"):
 
         def step():
             catalog_derive_tree(root=city, user=None)

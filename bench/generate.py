@@ -16,9 +16,16 @@ CONTENT = (
 BASIS = "《中华人民共和国政府信息公开条例》《企业投资项目核准和备案管理条例》《政府投资条例》"
 
 
-def build_city_catalog(*, city: Division, seed: int = 2026) -> int:
-    """Create 914 first-level and 1,542 second-level items and the city's entries; return count."""
+SERVICE_TOTAL = 1252
+
+
+def build_city_catalog(*, city: Division, seed: int = 2026, scale: float = 1.0) -> int:
+    """Create 914 first-level and 1,542 second-level items (times ``scale``) and the city's
+    entries, 1,252 of them service items; return how many entries."""
     rng = random.Random(seed)
+    first_total = max(1, round(FIRST_LEVEL_TOTAL * scale))
+    second_total = max(first_total, round(SECOND_LEVEL_TOTAL * scale))
+    service_total = round(SERVICE_TOTAL * scale)
     domains = list(Domain.objects.order_by("display_order"))
     channels = list(Channel.objects.filter(is_standard=True))
     firsts = FirstLevelItem.objects.bulk_create(
@@ -26,11 +33,11 @@ def build_city_catalog(*, city: Division, seed: int = 2026) -> int:
             FirstLevelItem(
                 domain=domains[i % len(domains)], name=f"一级事项{i:04d}", display_order=i
             )
-            for i in range(FIRST_LEVEL_TOTAL)
+            for i in range(first_total)
         ]
     )
     # Every first-level item gets one second-level item, the rest are spread at random.
-    owners = firsts + [rng.choice(firsts) for _ in range(SECOND_LEVEL_TOTAL - FIRST_LEVEL_TOTAL)]
+    owners = firsts + [rng.choice(firsts) for _ in range(second_total - first_total)]
     items = SecondLevelItem.objects.bulk_create(
         [
             SecondLevelItem(first_level=first, name=f"二级事项{i:04d}", display_order=i)
@@ -55,9 +62,11 @@ def build_city_catalog(*, city: Division, seed: int = 2026) -> int:
                     {"level": "乡级", "channels": ["政府网站", "便民服务站"]},
                 ],
                 item_type=(
-                    CatalogEntry.ItemType.SERVICE if i < 1252 else CatalogEntry.ItemType.NON_SERVICE
+                    CatalogEntry.ItemType.SERVICE
+                    if i < service_total
+                    else CatalogEntry.ItemType.NON_SERVICE
                 ),
-                service_name=f"二级事项{i:04d}" if i < 1252 else "",
+                service_name=f"二级事项{i:04d}" if i < service_total else "",
                 content_title=f"二级事项{i:04d}信息",
             )
             for i, item in enumerate(items)
@@ -74,3 +83,41 @@ def build_city_catalog(*, city: Division, seed: int = 2026) -> int:
         batch_size=5000,
     )
     return len(entries)
+
+
+GUIDES_PER_AREA = 132
+
+
+def build_guides(*, seed: int = 2026) -> int:
+    """Create 132 active guides in each county-level area, as a sync leaves them; return count.
+
+    About a third of them carry the name of a service entry (二级事项NNNN), so that ties are
+    made by name, as in the demo; the rest match nothing.
+    """
+    from django.utils import timezone
+
+    from guides.models import Guide
+    from guides.normalise import name_key
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    guides = []
+    for county in Division.objects.counties():
+        for n in range(GUIDES_PER_AREA):
+            name = (
+                f"二级事项{rng.randrange(SERVICE_TOTAL):04d}" if n % 3 == 0 else f"其他事项{n:03d}"
+            )
+            guides.append(
+                Guide(
+                    unify_id=f"{county.code}-{n:04d}",
+                    name=name,
+                    name_key=name_key(name),
+                    area_code=county.code,
+                    division=county,
+                    content_hash="0" * 64,
+                    first_synced_at=now,
+                    changed_at=now,
+                )
+            )
+    Guide.objects.bulk_create(guides, batch_size=1000)
+    return len(guides)

@@ -250,7 +250,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
     # A broker that does not answer is down: fail fast, the outbox keeps the message.
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-    "socket_timeout": max(REDIS_TIMEOUT, 5.0),
+    # Above kombu's 1 s BRPOP poll, so that a worker's idle wait is not taken for a fault.
+    "socket_timeout": max(REDIS_TIMEOUT, 2.0),
     "max_retries": 1,
 }
 
