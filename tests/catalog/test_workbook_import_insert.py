@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from catalog.models import CatalogEntry, CatalogEvent, FirstLevelItem, SecondLevelItem
 from catalog.workbook_import import ENTRY_COLUMNS, import_catalog
-from tests.factories import UserFactory
+from districts.models import Role
 
 from . import workbooks as wb
 from .workbooks import YR_YANGLAO
@@ -27,8 +27,8 @@ def defaults_differing(instance, model, given: set[str]) -> dict:
     }
 
 
-def test_new_rows_get_model_defaults_and_timestamps(city):
-    user = UserFactory()
+def test_new_rows_get_model_defaults_and_timestamps(city, make_member):
+    user = make_member(city, Role.EDITOR)  # who imports must hold a role there
     started = timezone.now()
     report = import_catalog(
         source=wb.xlsx_bytes(wb.common_sheet("养老服务", YR_YANGLAO)), division=city, user=user

@@ -13,7 +13,8 @@ import pytest
 
 from catalog.models import CatalogEntry, CatalogEvent, Channel, FirstLevelItem, SecondLevelItem
 from catalog.workbook_import import import_catalog
-from districts.models import Division
+from districts.models import Division, Role
+from districts.services import membership_grant
 from tests.factories import UserFactory
 
 from . import workbooks as wb
@@ -85,6 +86,7 @@ def test_common_table_title_merged_header_merged_items_marks_checklist_and_note(
     assert ws["H4"].value.startswith("■政府网站 □政府公报 □两微一端")
     assert ws["A7"].value.startswith("注：")
     user = UserFactory(username="city-importer")
+    membership_grant(user=user, division=city, role=Role.EDITOR)  # who imports holds a role there
 
     report = run(wb.xlsx_file(sheet), city, user=user)
 
