@@ -55,7 +55,8 @@ def test_production_refuses_to_start_without_secret_key():
 SHOW = (
     "from django.conf import settings as s; print(s.CACHES['default']['BACKEND']); "
     "print(s.CELERY_TASK_ALWAYS_EAGER); print(s.CELERY_BROKER_URL); print(s.TIME_ZONE); "
-    "print(s.LANGUAGE_CODE); print(s.DATABASES['default']['ENGINE'])"
+    "print(s.LANGUAGE_CODE); print(s.DATABASES['default']['ENGINE']); "
+    "print(s.CACHES['default'].get('LOCATION', '-')); print(s.CELERY_RESULT_BACKEND)"
 )
 
 
@@ -82,9 +83,23 @@ def test_with_redis_url_redis_is_broker_and_cache():
     result = run_manage("shell", "--no-imports", "-c", SHOW, env=env)
     lines = result.stdout.split()
     assert result.returncode == 0, result.stderr
-    assert lines[0] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, made to degrade to misses; on the database after the broker's.
+    assert lines[0] == "portal.cache_backend.ResilientRedisCache"
     assert lines[1] == "False" and lines[2] == "redis://127.0.0.1:6379/3"
     assert lines[5] == "django.db.backends.postgresql"
+    assert lines[6] == "redis://127.0.0.1:6379/4" and lines[7] == "None"
+
+
+def test_cache_url_puts_the_cache_on_a_server_of_its_own():
+    env = {
+        **PRODUCTION_ENV,
+        "REDIS_URL": "redis://broker:6379/0",
+        "CACHE_URL": "redis://cache:6379/0",
+    }
+    result = run_manage("shell", "--no-imports", "-c", SHOW, env=env)
+    lines = result.stdout.split()
+    assert result.returncode == 0, result.stderr
+    assert lines[2] == "redis://broker:6379/0" and lines[6] == "redis://cache:6379/0"
 
 
 @pytest.mark.services
