@@ -65,8 +65,16 @@ def dispatch(ids: Iterable[int], *, force: bool = False) -> int:
     done = 0
     messages = OutboxMessage.objects.filter(pk__in=list(ids), dispatched_at__isnull=True)
     for message in messages.order_by("pk"):
+        task = current_app.tasks.get(message.task)
+        if task is None:
+            # Not the broker's fault (a task renamed since the message was written): say so,
+            # and leave the message for someone to look at rather than resting the broker.
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                attempts=F("attempts") + 1, last_error=f"未知任务：{message.task}"
+            )
+            log.error("Outbox message %s names an unknown task.", message)
+            continue
         try:
-            task = current_app.tasks[message.task]
             task.apply_async(message.args, message.kwargs, task_id=message.task_id)
         except Exception as error:  # the broker's many errors, or an eager task that failed
             stats["failed"] += 1

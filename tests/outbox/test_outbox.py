@@ -134,3 +134,11 @@ def test_purge_forgets_old_deliveries(db):
     assert services.purge() == 1
     assert not OutboxMessage.objects.filter(pk=old.pk).exists()
     assert OutboxMessage.objects.count() == 1
+
+
+def test_an_unknown_task_is_recorded_and_does_not_rest_the_broker(db):
+    message = OutboxMessage.objects.create(task="tests.outbox.renamed_since")
+    assert services.dispatch([message.pk]) == 0
+    message.refresh_from_db()
+    assert message.dispatched_at is None and "未知任务" in message.last_error
+    assert not services.broker_resting()
