@@ -52,6 +52,9 @@ RATIOS = {
     ],
     "export": [],
 }
+# Deriving the later half of the divisions may take at most this much longer than the first
+# half (linear: about 1; a refresh of everything after each division: about 3).
+HALVES_TARGET = 1.5
 # case: (seconds, peak MiB or None)
 TARGETS = {"import_1542": (3.0, None), "import_100k": (60.0, 500.0)}
 
@@ -176,6 +179,12 @@ def main() -> None:
                 print(f"{'':<11} {'  exported workbook size':<42} {runs[0]['file_mib']:>9.2f} MiB")
             if "workbook_mib" in runs[0]:
                 workbooks[case] = runs[0]["workbook_mib"]
+        if "derive" in results:
+            halves = [r["halves_s"] for r in results["derive"] if "halves_s" in r]
+            if halves:
+                later = statistics.median(b / a for a, b in halves)
+                line = f"{label:<11} {'growth: later / first half of divisions':<42} {later:>9.2f}"
+                print(line + f"   target <= {HALVES_TARGET:g}: {verdict(later <= HALVES_TARGET)}")
         for name in args.cases:
             for top, bottom, text, target in RATIOS[name]:
                 ratio = medians[top] / medians[bottom]

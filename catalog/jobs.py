@@ -307,6 +307,7 @@ def report_result(report: ImportReport) -> dict[str, Any]:
 
 
 def _derive(job: CatalogJob) -> dict[str, Any]:
+    from .guide_links import links_refresh_on_commit
     from .services import catalog_derive
 
     targets = [job.division]
@@ -316,10 +317,12 @@ def _derive(job: CatalogJob) -> dict[str, Any]:
     report = _progress(job)
     for done, target in enumerate(targets, 1):
         try:
-            created += catalog_derive(division=target, user=job.user).created
+            created += catalog_derive(division=target, user=job.user, refresh_ties=False).created
         except ValidationError as error:
             problems.append(f"{target.name}：{'；'.join(error.messages)}")
         report(done, len(problems))
+    # One refresh of the ties for everything derived (a task of its own, after this one).
+    links_refresh_on_commit(divisions=[t.pk for t in targets])
     message = f"已为 {len(targets)} 个区划生成目录，新增 {created} 项。"
     return {
         "message": message,

@@ -339,11 +339,13 @@ def entry_create(
 
 
 @transaction.atomic
-def catalog_derive(*, division: Division, user) -> DeriveResult:
+def catalog_derive(*, division: Division, user, refresh_ties: bool = True) -> DeriveResult:
     """Derive the division's catalog from its parent's and return how many entries were added.
 
     Entries the division already holds (active or dropped) are left as they are, so running
-    it again only adds what the parent gained since.
+    it again only adds what the parent gained since. The new entries are tied to their service
+    guides by a task after the commit; a caller deriving many divisions passes
+    ``refresh_ties=False`` and refreshes them all once at the end (``links_refresh_on_commit``).
     """
     _require(user, EDIT_PERM, division)
     parent = division.parent
@@ -362,7 +364,8 @@ def catalog_derive(*, division: Division, user) -> DeriveResult:
         user=user,
         detail={"from": parent.code, "created": created},
     )
-    links_refresh_on_commit(divisions=[division.pk])
+    if refresh_ties:
+        links_refresh_on_commit(divisions=[division.pk])
     return DeriveResult(division=division, created=created)
 
 
@@ -469,10 +472,15 @@ def _copy_channels(*, division: Division, after_pk: int) -> None:
 
 
 def catalog_derive_tree(*, root: Division, user) -> list[DeriveResult]:
-    """Derive every catalog below ``root``, parents before children; each division atomically."""
+    """Derive every catalog below ``root``, parents before children; each division atomically.
+
+    The guide ties of everything derived are refreshed once, at the end, in one task.
+    """
     results = []
-    for division in root.descendants().in_tree_order():
-        results.append(catalog_derive(division=division, user=user))
+    divisions = list(root.descendants().in_tree_order())
+    for division in divisions:
+        results.append(catalog_derive(division=division, user=user, refresh_ties=False))
+    links_refresh_on_commit(divisions=[d.pk for d in divisions])
     return results
 
 

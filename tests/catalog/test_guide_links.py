@@ -327,3 +327,47 @@ def test_entries_without_guide_follow_the_published_item_type(furong):
 
     assert draft.pk in untied
     assert published_plain.pk not in untied
+
+
+# -- what a refresh touches: only what changed, once per operation -----------------------------
+
+
+def test_a_scoped_refresh_leaves_other_catalogs_alone(furong, tianxin):
+    make_guide("最低生活保障审核确认")
+    make_guide("最低生活保障审核确认", area="430103")
+    here = service_entry(furong, "最低生活保障审核确认")
+    there = service_entry(tianxin, "最低生活保障审核确认")
+    counts = links_refresh(divisions=[furong.pk])
+    assert (counts.created, tie_of(here) is not None, tie_of(there)) == (1, True, None)
+    links_refresh(item_ids=[there.item_id])
+    assert tie_of(there) is not None
+
+
+def test_deriving_ties_the_new_entries_after_the_commit(
+    furong, wenyilu, django_capture_on_commit_callbacks
+):
+    from outbox.models import OutboxMessage
+
+    guide = make_guide("最低生活保障审核确认")
+    service_entry(furong, "最低生活保障审核确认")
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_derive(division=wenyilu, user=None)
+    [message] = OutboxMessage.objects.filter(task="catalog.tasks.refresh_guide_links")
+    assert message.kwargs["divisions"] == [wenyilu.pk]
+    assert tie_of(CatalogEntry.objects.get(division=wenyilu)).guide == guide
+
+
+def test_deriving_a_tree_refreshes_the_ties_once_for_all_of_it(
+    city, furong, django_capture_on_commit_callbacks
+):
+    from catalog.services import catalog_derive_tree
+    from outbox.models import OutboxMessage
+
+    make_guide("最低生活保障审核确认")
+    service_entry(city, "最低生活保障审核确认")
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_derive_tree(root=furong.parent, user=None)
+    [message] = OutboxMessage.objects.filter(task="catalog.tasks.refresh_guide_links")
+    assert len(message.kwargs["divisions"]) == Division.objects.count() - 1
+    # 芙蓉区 and its 13 townships share the district's guides.
+    assert GuideLink.objects.filter(entry__division__code__startswith="430102").count() == 14
