@@ -96,7 +96,11 @@ TEXT_KEYS = (
     "upload_form",
     "remarks",
 )
-LEGEND = re.compile(r"[(（][^()（）]*[■□●〇√“”\"][^()（）]*[)）]")
+# A parenthesised legend in a heading, e.g. （“■”表示已选）. Found as any parenthesised text, then
+# kept or dropped by whether it holds a mark: one pattern for both backtracks quadratically on a
+# long unclosed parenthesis.
+PARENTHESISED = re.compile(r"[(（][^()（）]*[)）]")
+LEGEND_MARK = re.compile(r"[■□●〇√“”\"]")
 
 
 class WorkbookError(Exception):
@@ -157,7 +161,7 @@ def normalise_heading(text) -> str:
     if text is None:
         return ""
     text = str(text)
-    text = LEGEND.sub("", text)
+    text = PARENTHESISED.sub(_drop_legend, text)
     text = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
     return text
 
@@ -173,6 +177,10 @@ def _open(source) -> tuple[bytes | IO[bytes], int]:
     size = source.tell() - position
     source.seek(position)
     return source, size
+
+
+def _drop_legend(match: re.Match) -> str:
+    return "" if LEGEND_MARK.search(match.group()) else match.group()
 
 
 def open_workbook(source):
@@ -331,7 +339,8 @@ def _header_keys(top_row: list[str], sub_row: list[str] | None):
 
 def _find_domain(texts: list[str], sheet_title: str, domains: list[str]) -> str | None:
     for text in [*texts, sheet_title]:
-        found = [d for d in domains if d in normalise_heading(text)]
+        text = normalise_heading(text)
+        found = [d for d in domains if d in text]
         if found:
             return max(found, key=len)
     return None
@@ -348,16 +357,22 @@ def parse_marks(text: str) -> bool | None:
     return None
 
 
-NOTE_IN_CELL = re.compile(r"\s*注[:：]")
+NOTE_IN_CELL = re.compile(r"注[:：]")
 CHECKLIST = re.compile(r"([■□☑☐])")
 SPACES = re.compile(r"\s+")
-NAME_SEPARATORS = re.compile(r"[、,，;；\n\r]+|\s{1,}|\d+[.、．]")
+# A numbered list item starts where a run of digits starts: matching \d+ from inside a long run
+# of digits again and again backtracks quadratically.
+NAME_SEPARATORS = re.compile(r"[、,，;；\n\r]+|\s{1,}|(?<!\d)\d+[.、．]")
+CACHED_CHANNEL_TEXT = 1_000  # longer cells are parsed each time, not kept by the cache
 LEVEL_SPLIT = re.compile(r"[、,，;；\s]+")
 
 
 def parse_channel_names(text: str) -> list[str]:
     """Return the selected channel names of a channel cell (■/□ checklist, √, or a list)."""
-    # A workbook repeats the same few channel cells on most lines.
+    # A workbook repeats the same few channel cells on most lines; long ones are not worth
+    # keeping (4,096 cells of 32,767 characters would hold a quarter of a gigabyte).
+    if len(text) > CACHED_CHANNEL_TEXT:
+        return list(_channel_names.__wrapped__(text))
     return list(_channel_names(text))
 
 
@@ -365,8 +380,8 @@ def parse_channel_names(text: str) -> list[str]:
 def _channel_names(text: str) -> tuple[str, ...]:
     text = text.replace("（", "(").replace("）", ")")
     # A note sometimes follows the checklist in the same cell: 注:有关公开信息可推送……
-    if "注" in text:
-        text = NOTE_IN_CELL.split(text)[0]
+    if "注" in text and (note := NOTE_IN_CELL.search(text)):
+        text = text[: note.start()].rstrip()
     if any(mark in text for mark in ("■", "□", "☑", "☐")):
         parts = CHECKLIST.split(text)
         names = []
