@@ -25,7 +25,7 @@ from xml.etree.ElementTree import ParseError
 from django.conf import settings
 
 from . import xlsx_stream
-from .models import CatalogEntry, Element
+from .models import CatalogEntry, Channel, Element
 
 HEADER_SCAN_ROWS = 20
 TRUE_MARKS = {"√", "✓", "✔", "v", "V", "●", "■", "是", "Y", "y", "有", "☑"}
@@ -207,84 +207,78 @@ def open_workbook(source):
         raise WorkbookError("文件不是 Excel 工作簿（.xlsx），请检查所选文件。")
     try:
         book = xlsx_stream.Book(handle)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as error:
+    except xlsx_stream.LimitError as error:
+        raise WorkbookError(error.message) from error
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError, EOFError) as error:
         raise WorkbookError(
             "文件已损坏，无法作为 Excel 工作簿读取，请重新保存后再导入。"
         ) from error
     return book
 
 
-def _merge_ranges(book, sheet) -> list[tuple[int, int, int, int]]:
-    """Return the sheet's merged ranges as (min_col, min_row, max_col, max_row).
-
-    Read-only worksheets do not load merges; the <mergeCells> element sits after the data,
-    so scan the part's bytes for it in chunks instead of parsing the whole XML again.
-    """
-    from openpyxl.utils.cell import range_boundaries
-
-    archive = getattr(book, "_archive", None)
-    path = getattr(sheet, "_worksheet_path", None)
-    if archive is None or path is None:
-        return []
-    pattern = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
-    ranges, tail = [], b""
-    with archive.open(path) as part:
-        while chunk := part.read(1 << 20):
-            buffer = tail + chunk
-            matches = list(pattern.finditer(buffer))
-            for match in matches:
-                ranges.append(range_boundaries(match.group(1).decode()))
-            # Keep the unmatched end in case a tag straddles two chunks.
-            tail = buffer[matches[-1].end() :] if matches else buffer[-200:]
-    return ranges
-
-
 class _Filler:
-    """Give every cell inside a merged range the value of the range's top-left cell."""
+    """Give the cells a merged range covers the text of the range's top-left cell, row by row.
 
-    def __init__(self, ranges):
-        self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
-        # The same by row: the anchor columns a row holds, and its covered cells' anchors.
-        self.anchor_cols: dict[int, list[int]] = {}
-        self.covered: dict[int, list[tuple[int, tuple[int, int]]]] = {}
-        for min_col, min_row, max_col, max_row in ranges:
-            self.anchor_cols.setdefault(min_row, []).append(min_col)
-            for r in range(min_row, max_row + 1):
-                for c in range(min_col, max_col + 1):
-                    if (r, c) != (min_row, min_col):
-                        self.anchor[(r, c)] = (min_row, min_col)
-                        self.covered.setdefault(r, []).append((c, (min_row, min_col)))
-        self.values: dict[tuple[int, int], object] = {}
-        self.anchors = set(self.anchor.values())
+    A range is an interval, taken up when the rows reach its first row and dropped after its
+    last, so a tall or wide range costs one entry instead of one per cell. Rows must come in
+    increasing order, each once.
+    """
 
-    def remember(self, row: int, col: int, value) -> None:
-        if (row, col) in self.anchors:
-            self.values[(row, col)] = value
+    def __init__(self, ranges: list[tuple[int, int, int, int]], columns: int):
+        # (min_col, min_row, max_col, max_row), the next to start last.
+        self.waiting = sorted(ranges, key=lambda r: (r[1], r[0]), reverse=True)
+        self.active: list[tuple[int, int, int, int, str]] = []  # + the anchor's text
+        self.until = 0  # the first row after which an active range ends
+        # The active range covering each column: Excel never overlaps ranges, and one that did
+        # would make a row's filling cost the product of their widths.
+        self.owner: list[tuple | None] = [None] * (columns + 1)
 
-    def value(self, row: int, col: int):
-        anchor = self.anchor.get((row, col))
-        return self.values.get(anchor) if anchor else None
+    def covered(self, row: int, cells: list, width: int) -> list[tuple[int, str]]:
+        """Return (column, top-left text) for the cells of ``row`` up to ``width`` ranges cover.
 
-    def covers(self, row: int, col: int) -> bool:
-        return (row, col) in self.anchor
-
-    def fill(self, row: int, values: list, texts: list[str]) -> list[str]:
-        """Remember the row's anchor values; return its texts with covered cells filled.
-
-        ``values`` are the row's cell values and ``texts`` their texts; only cells the row
-        holds are filled (a row ends at its last written cell).
+        ``cells`` are the row's cells, where a range starting in this row finds its top-left
+        cell; top-left cells themselves are not in the list. Raise SheetError for overlapping
+        ranges.
         """
-        for col in self.anchor_cols.get(row, ()):
-            if col <= len(values) and (row, col) in self.anchors:
-                self.values[(row, col)] = values[col - 1]
-        covered = self.covered.get(row)
-        if not covered:
-            return texts
-        texts = list(texts)
-        for col, anchor in covered:
-            if col <= len(values) and values[col - 1] is None:
-                texts[col - 1] = _cell_text(self.values.get(anchor))
-        return texts
+        if self.active and row > self.until:
+            keep = []
+            for entry in self.active:
+                if entry[3] >= row:
+                    keep.append(entry)
+                else:
+                    self.owner[entry[0] : entry[2] + 1] = [None] * (entry[2] - entry[0] + 1)
+            self.active = keep
+            self.until = min((entry[3] for entry in keep), default=0)
+        waiting = self.waiting
+        while waiting and waiting[-1][1] <= row:
+            min_col, min_row, max_col, max_row = waiting.pop()
+            if max_row < row:
+                continue  # its rows held nothing
+            span = self.owner[min_col : max_col + 1]
+            if span.count(None) != len(span):
+                other = next(entry for entry in span if entry is not None)
+                raise xlsx_stream.SheetError(
+                    f"合并单元格区域“{_range_ref(min_col, min_row, max_col, max_row)}”与"
+                    f"“{_range_ref(other[0], other[1], other[2], other[3])}”重叠。",
+                    row,
+                )
+            value = cells[min_col - 1].value if min_row == row and min_col <= len(cells) else None
+            entry = (min_col, min_row, max_col, max_row, _cell_text(value))
+            self.owner[min_col : max_col + 1] = [entry] * (max_col - min_col + 1)
+            self.active.append(entry)
+            self.until = max_row if len(self.active) == 1 else min(self.until, max_row)
+        out = []
+        for min_col, min_row, max_col, _, text in self.active:
+            for col in range(min_col, min(max_col, width) + 1):
+                if col != min_col or row != min_row:
+                    out.append((col, text))
+        return out
+
+
+def _range_ref(min_col: int, min_row: int, max_col: int, max_row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
 
 
 def _cell_text(value) -> str:
@@ -398,15 +392,53 @@ def read_rows(source, *, domains: list[str]) -> Iterator[SheetHeader | ParsedRow
     """Yield, sheet by sheet, a SheetHeader then its ParsedRows; CellErrors for bad places.
 
     ``domains`` are the known domain names; a sheet's domain is found in its title rows or
-    its name.
+    its name. After ``Limits.errors`` errors, yield one more that says so and stop: the
+    import fails anyway, and a hostile file could otherwise make the report itself huge.
     """
-    book = open_workbook(source)
+    limit, errors = xlsx_stream.LIMITS.errors, 0
+    items = _read_rows(source, domains)
     try:
+        for item in items:
+            yield item
+            # Counted after the consumer has seen the row (and added its own findings).
+            errors += len(item.errors) if isinstance(item, ParsedRow) else 0
+            errors += isinstance(item, CellError)
+            if errors >= limit:
+                yield CellError(
+                    item.sheet,
+                    0,
+                    "",
+                    f"错误已达 {limit} 个，停止读取，之后的行未检查。请先改正以上错误后再导入。",
+                )
+                return
+    finally:
+        items.close()
+
+
+def _read_rows(source, domains: list[str]) -> Iterator[SheetHeader | ParsedRow | CellError]:
+    book = open_workbook(source)
+    corrupt = (ParseError, zipfile.BadZipFile, KeyError, zlib.error, EOFError)
+    try:
+        try:
+            book.shared_strings()
+        except xlsx_stream.LimitError as error:
+            raise WorkbookError(error.message) from error
+        except corrupt as error:
+            raise WorkbookError(
+                f"共享字符串表（{xlsx_stream.SHARED_STRINGS}）已损坏，无法读取。"
+                "请在 Excel 中重新保存后再导入。"
+            ) from error
         found_any = False
         for sheet in book.worksheets:
             try:
                 result = yield from _read_sheet(book, sheet, domains)
-            except (ParseError, zipfile.BadZipFile, KeyError, zlib.error, EOFError) as error:
+            except xlsx_stream.SheetError as error:
+                # The sheet's reading stops here; the other sheets are still checked.
+                yield CellError(sheet.title, error.row, "", error.message)
+                result = True
+            except xlsx_stream.LimitError as error:
+                raise WorkbookError(error.message) from error
+            except corrupt as error:
                 raise WorkbookError(
                     f"工作表“{sheet.title}”已损坏，无法读取。请在 Excel 中重新保存后再导入。"
                 ) from error
@@ -417,40 +449,52 @@ def read_rows(source, *, domains: list[str]) -> Iterator[SheetHeader | ParsedRow
         book.close()
 
 
+def _too_many_chars(title: str, index: int, length: int, limit: int) -> CellError:
+    return CellError(
+        title,
+        index,
+        "",
+        f"本行文字共 {length:,} 个字符，超过上限（每行最多 {limit:,} 个字符）。",
+    )
+
+
 def _read_sheet(book, sheet, domains):
     title = sheet.title
-    filler = _Filler(_merge_ranges(book, sheet))
-    rows = sheet.iter_rows()
-    buffered: list[tuple[int, list]] = []
+    limits = book.limits
+    row_chars = limits.row_chars
+    filler = _Filler(sheet.merged_ranges(), limits.columns)
+    rows = sheet.rows()
+    # (row number, cells, covered cells) of the rows above the first data row.
+    buffered: list[tuple[int, list, list]] = []
     header_at = None
-    for index, cells in enumerate(rows, 1):
-        values = []
-        for col, cell in enumerate(cells, 1):
-            value = getattr(cell, "value", None)
-            filler.remember(index, col, value)
-            values.append(cell)
-        buffered.append((index, values))
-        texts = [normalise_heading(getattr(c, "value", None)) for c in values]
+    for index, cells in rows:
+        if header_at is None and index > HEADER_SCAN_ROWS:
+            break
+        length = sum(len(_cell_text(c.value)) for c in cells)
+        if length > row_chars:
+            yield _too_many_chars(title, index, length, row_chars)
+            return True
+        # Covered cells up to the column limit: a heading merged to the right edge leaves the
+        # top row shorter than the sub-heading row.
+        buffered.append((index, cells, filler.covered(index, cells, limits.columns)))
+        texts = [normalise_heading(c.value) for c in cells]
         if header_at is None and "二级事项" in texts:
             header_at = index
             # 二级事项 is usually a sub-heading under 公开事项 in the row above.
-            above = buffered[-2][1] if len(buffered) > 1 else []
-            if "公开事项" in [normalise_heading(getattr(c, "value", None)) for c in above]:
-                header_at = index - 1
+            if len(buffered) > 1 and buffered[-2][0] == index - 1:
+                above = buffered[-2][1]
+                if "公开事项" in [normalise_heading(c.value) for c in above]:
+                    header_at = index - 1
         if header_at is not None and index >= header_at + 1:
             break
         if index >= HEADER_SCAN_ROWS:
             break
-    if not buffered or all(
-        _cell_text(getattr(c, "value", None)) == "" for _, cs in buffered for c in cs
-    ):
+    if not buffered or all(_cell_text(c.value) == "" for _, cs, _ in buffered for c in cs):
         return False
     if header_at is None:
         # A sheet with content but no recognisable header is an error, unless it only holds
         # notes (a cover or instructions sheet: one text per row, or named so).
-        notes_only = all(
-            sum(1 for c in cs if _cell_text(getattr(c, "value", None))) <= 1 for _, cs in buffered
-        )
+        notes_only = all(sum(1 for c in cs if _cell_text(c.value)) <= 1 for _, cs, _ in buffered)
         if notes_only or any(word in title for word in ("说明", "封面", "填表", "注意事项")):
             return False
         yield CellError(
@@ -460,25 +504,22 @@ def _read_sheet(book, sheet, domains):
             "找不到表头：前20行中没有“二级事项”列。请使用标准目录表格（含“公开事项/二级事项”等列）。",
         )
         return True
-    top_cells = dict(buffered)[header_at]
-    sub_cells = dict(buffered).get(header_at + 1, [])
-    # Rows end at their last written cell: a heading merged to the right edge leaves the top
-    # row shorter than the sub-heading row.
+    by_number = {i: (cs, covered) for i, cs, covered in buffered}
+    top_cells, top_covered = by_number[header_at]
+    sub_cells = by_number.get(header_at + 1, ([], []))[0]
     width = max(len(top_cells), len(sub_cells))
+    top_cover = dict(top_covered)
     top = [
-        _cell_text(getattr(top_cells[i - 1], "value", None) if i <= len(top_cells) else None)
-        or _cell_text(filler.value(header_at, i))
+        _cell_text(top_cells[i - 1].value if i <= len(top_cells) else None) or top_cover.get(i, "")
         for i in range(1, width + 1)
     ]
-    sub = [_cell_text(getattr(c, "value", None)) for c in sub_cells]
+    sub = [_cell_text(c.value) for c in sub_cells]
     top_filled = _fill_right_under(top, sub)
     keys, headings, two_rows = _header_keys(top_filled, sub if sub else None)
     if "second_level" not in keys:
         yield CellError(title, header_at, "", "表头中没有“二级事项”列。")
         return True
-    title_texts = [
-        _cell_text(getattr(c, "value", None)) for i, cs in buffered if i < header_at for c in cs
-    ]
+    title_texts = [_cell_text(c.value) for i, cs, _ in buffered if i < header_at for c in cs]
     domain = _find_domain(title_texts, title, domains)
     if domain is None:
         yield CellError(
@@ -512,24 +553,34 @@ def _read_sheet(book, sheet, domains):
             header.mapping.append((heading, KEY_LABELS.get(key, key)))
     yield header
     first_data = header_at + (2 if two_rows else 1)
-    pending = [(i, cs) for i, cs in buffered if i >= first_data]
+    pending = [row for row in buffered if row[0] >= first_data]
 
     def all_rows():
         yield from pending
-        for index, cells in enumerate(rows, len(buffered) + 1):
-            yield index, list(cells)
+        for index, cells in rows:
+            yield index, cells, filler.covered(index, cells, len(cells))
 
     parse = _RowParser(title, domain, keys, headings)
     previous_first = ""
-    for index, cells in all_rows():
+    for index, cells, covered in all_rows():
         values = [cell.value for cell in cells]
         own = [_cell_text(value) for value in values]
-        texts = filler.fill(index, values, own)
+        texts = own
+        if covered:
+            texts = list(own)
+            for col, text in covered:
+                if col <= len(values) and values[col - 1] is None:
+                    texts[col - 1] = text
         if not any(texts):
             continue
         filled_own = [t for t in own if t]
         if len(filled_own) == 1 and filled_own[0].startswith(NOTE_PREFIXES):
             continue  # a note under the table, often merged across the whole width
+        # Merged cells share their text, but the line written (extra columns) would not.
+        length = sum(map(len, texts))
+        if length > row_chars:
+            yield _too_many_chars(title, index, length, row_chars)
+            continue
         errors: list[CellError] = []
         for col, cell in enumerate(cells, 1):
             if cell.data_type == "f":
@@ -544,7 +595,7 @@ def _read_sheet(book, sheet, domains):
                 )
         row = parse(index, texts, previous_first, errors)
         yield row
-        previous_first = row.first_level
+        previous_first = parse.first_level
     return True
 
 
@@ -569,6 +620,19 @@ def _fill_right_under(top: list[str], sub: list[str]) -> list[str]:
 
 
 LEVEL_PAIR = re.compile(r"level_\d+(_channels)?")
+CHANNEL_NAME_LIMIT = Channel._meta.get_field("name").max_length
+QUOTED = 30  # characters of a cell's text repeated in an error message
+
+
+def _quote(text: str) -> str:
+    """Return ``text`` cut for an error message (the report keeps every message)."""
+    return text if len(text) <= QUOTED else f"{text[:QUOTED]}…"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
 TEXT_LIMITS = [
     (key, CatalogEntry._meta.get_field(key).max_length)
     for key in TEXT_KEYS
@@ -581,6 +645,7 @@ class _RowParser:
 
     def __init__(self, sheet: str, domain: str, keys: list, headings: list[str]):
         self.sheet, self.domain, self.headings = sheet, domain, headings
+        self.first_level = ""  # the last line's 一级事项, whole
         # (column index, key) for every understood column; a later column wins a repeated key.
         self.key_cols = [(i, k) for i, k in enumerate(keys) if k]
         present = {k for _, k in self.key_cols}
@@ -606,7 +671,7 @@ class _RowParser:
         ]
 
     def _mark_error(self, index: int, column: str, text: str) -> CellError:
-        return CellError(self.sheet, index, column, f"应为“√”或留空，实为“{text}”。")
+        return CellError(self.sheet, index, column, f"应为“√”或留空，实为“{_quote(text)}”。")
 
     def __call__(self, index: int, texts: list[str], previous_first: str, errors) -> ParsedRow:
         sheet, width = self.sheet, len(texts)
@@ -633,7 +698,7 @@ class _RowParser:
                         sheet,
                         index,
                         "事项类型",
-                        f"应为“政务服务事项”或“非政务服务事项”，实为“{text}”。",
+                        f"应为“政务服务事项”或“非政务服务事项”，实为“{_quote(text)}”。",
                     )
                 )
         flags = {}
@@ -701,6 +766,20 @@ class _RowParser:
                         index,
                         KEY_LABELS[key],
                         f"不能超过{limit}个字符（现有{len(text)}个）。",
+                    )
+                )
+        # The report keeps every line's names: a refused one is kept cut to its limit (the next
+        # lines, under the same merged 一级事项, still get the whole name).
+        self.first_level = first
+        first, second = _clip(first, 200), _clip(second, 300)
+        for name in channel_names:
+            if len(name) > CHANNEL_NAME_LIMIT:
+                errors.append(
+                    CellError(
+                        sheet,
+                        index,
+                        str(Element.CHANNELS.label),
+                        f"渠道名称“{_quote(name)}”超过{CHANNEL_NAME_LIMIT}个字符。",
                     )
                 )
         return ParsedRow(
