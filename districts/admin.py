@@ -41,11 +41,15 @@ class DivisionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if "parent" not in self.fields or self.has_error("parent"):
+        if self.has_error("parent") or ("parent" not in self.fields and self.instance.pk is None):
             return cleaned
         parent = cleaned.get("parent")
         try:
-            if self.instance.pk is None:
+            if "parent" not in self.fields:
+                # A read-only parent (anyone but the city's administrators, and the root): the
+                # level stays, and a posted kind must still fit it, or the database refuses it.
+                level = self.instance.level
+            elif self.instance.pk is None:
                 level = level_under(parent)
             elif parent is None:
                 raise ValidationError({"parent": "请选择上级区划。"})
