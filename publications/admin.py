@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Domain
+from catalog.models import CatalogEntry, Domain
 from catalog.review import SUBMIT_FIELD
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.permissions import can_review, divisions_in, has_division_perm, scope_q_for
@@ -178,6 +178,17 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Publications are withdrawn, never deleted: their history and revisions point at them.
         return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "entry":
+            # Only the entries the user sees in the catalog (as its autocomplete offers): one
+            # posted from outside is refused like an id that does not exist, where the form's
+            # own check would name the division it lies in.
+            perms = ("catalog.view_catalogentry", "catalog.change_catalogentry")
+            kwargs["queryset"] = CatalogEntry.objects.filter(
+                divisions_in(scope_q_for(request.user, *perms))
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
