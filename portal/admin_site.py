@@ -1,12 +1,20 @@
-"""The staff admin site: Django's, with a "view on site" shortcut that respects scope.
+"""The staff admin site: Django's, with a "view on site" shortcut and history pages that respect
+scope.
 
 Django's shortcut (``/admin/r/<content type>/<id>/``) redirects to any object's public URL
 without asking whether the user may see the object, so a 302 against a 404 tells a township
 clerk that another district's draft exists. Here the object is looked up through its own
 ModelAdmin, whose queryset is scoped: out of scope answers 404, exactly like a missing id.
+
+Django's history page (``<id>/history/``) looks the object up before it asks for permission: a
+missing id is redirected (302), an existing one the user may not view is refused (403), so any
+staff user could tell which users, groups or sync runs exist. Here a user who may not view the
+model at all gets 404 for every id.
 """
 
 from __future__ import annotations
+
+from functools import wraps
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
@@ -26,6 +34,12 @@ class PortalAdminSite(admin.AdminSite):
         )
         return [shortcut if getattr(u, "name", None) == "view_on_site" else u for u in urls]
 
+    def admin_view(self, view, cacheable=False):
+        model_admin = getattr(view, "__self__", None)
+        if isinstance(model_admin, admin.ModelAdmin) and view.__name__ == "history_view":
+            view = _history_for_viewers(model_admin, view)
+        return super().admin_view(view, cacheable)
+
     def view_on_site(self, request, content_type_id, object_id):
         """Redirect to the object's public page, or 404 unless the user may view it here."""
         try:
@@ -43,3 +57,15 @@ class PortalAdminSite(admin.AdminSite):
         if obj is None or not model_admin.has_view_permission(request, obj):
             raise Http404(NOT_FOUND)
         return HttpResponseRedirect(obj.get_absolute_url())
+
+
+def _history_for_viewers(model_admin: admin.ModelAdmin, view):
+    """Return ``view`` (a history page) answering 404 to users who may not view the model."""
+
+    @wraps(view)
+    def history(request, object_id, extra_context=None):
+        if not model_admin.has_view_or_change_permission(request):
+            raise Http404(NOT_FOUND)
+        return view(request, object_id, extra_context)
+
+    return history
