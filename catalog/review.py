@@ -243,6 +243,10 @@ def entries_approve(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEnt
     Entries derived from them take the newly published values of what they follow.
     """
     rows = _locked(entries)
+    if not rows:
+        # Nothing published, nothing owed: no signal, and no re-tie of guides queued (a bulk
+        # approve whose selection lay wholly out of the reviewer's scope arrives here empty).
+        return rows
     events = []
     for entry in rows:
         _require_reviewer(user, entry)
