@@ -143,14 +143,19 @@ def test_tree_view_counts_entries_under_a_division(client, make_member, furong, 
     assert sorted(n for n in item_counts if n) == [14, 14]
 
 
-def test_derive_view_fills_a_new_item_down_the_tree(client, make_member, city, furong, catalog):
+def test_derive_view_fills_a_new_item_down_the_tree(
+    client, make_member, city, furong, catalog, django_capture_on_commit_callbacks
+):
     CityEntryFactory(division=city)
     client.force_login(make_member(city, Role.ADMINISTRATOR))
-    response = client.post(
-        reverse("admin:catalog_catalogentry_derive"),
-        {"division": furong.code, "with_children": "1"},
-    )
+    # The derivation is a background job, run in-process when the request commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:catalog_catalogentry_derive"),
+            {"division": furong.code, "with_children": "1"},
+        )
     assert response.status_code == 302
+    assert "/jobs/" in response["Location"]
     assert CatalogEntry.objects.filter(division=furong).count() == 3
     assert CatalogEntry.objects.filter(division__parent=furong).count() == 3 * 13
 
