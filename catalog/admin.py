@@ -65,6 +65,8 @@ class DomainAdmin(ReferenceAdmin):
             super()
             .get_queryset(request)
             .annotate(n_items=Count("first_level_items__second_level_items", distinct=True))
+            # Meta.ordering does not apply to a grouped query; the autocomplete pages through it.
+            .order_by("display_order", "name")
         )
 
     @admin.display(description=_("二级事项数"), ordering="n_items")

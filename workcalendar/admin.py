@@ -66,6 +66,8 @@ class CalendarYearAdmin(admin.ModelAdmin):
                 n_holidays=Count("special_days", filter=Q(special_days__kind=kinds.HOLIDAY)),
                 n_makeup=Count("special_days", filter=Q(special_days__kind=kinds.MAKEUP_WORKDAY)),
             )
+            # Meta.ordering does not apply to a grouped query; the autocomplete pages through it.
+            .order_by("-year")
         )
 
     def get_readonly_fields(self, request, obj=None):
