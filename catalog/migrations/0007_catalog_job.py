@@ -6,37 +6,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0006_snapshot_approval_facts'),
-        ('districts', '0003_division_single_root'),
+        ("catalog", "0006_snapshot_approval_facts"),
+        ("districts", "0003_division_single_root"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CatalogJob',
+            name="CatalogJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('preview', '导入预览'), ('import', '导入'), ('derive', '生成下级目录')], max_length=10, verbose_name='类型')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '处理中'), ('done', '已完成'), ('failed', '失败'), ('expired', '已过期')], default='queued', max_length=10, verbose_name='状态')),
-                ('file_name', models.CharField(blank=True, max_length=255, verbose_name='文件名')),
-                ('stored_name', models.CharField(blank=True, max_length=64, verbose_name='存储名')),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='文件大小')),
-                ('with_children', models.BooleanField(default=False, verbose_name='含下级区划')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发起时间')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('message', models.TextField(blank=True, verbose_name='说明')),
-                ('result', models.JSONField(blank=True, default=dict, verbose_name='结果')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='districts.division', verbose_name='区划')),
-                ('preview', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.catalogjob', verbose_name='所确认的预览')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='发起人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("preview", "导入预览"),
+                            ("import", "导入"),
+                            ("derive", "生成下级目录"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "处理中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                            ("expired", "已过期"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=255, verbose_name="文件名")),
+                ("stored_name", models.CharField(blank=True, max_length=64, verbose_name="存储名")),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="文件大小")),
+                ("with_children", models.BooleanField(default=False, verbose_name="含下级区划")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="发起时间")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="开始时间"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="结束时间"),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="说明")),
+                ("result", models.JSONField(blank=True, default=dict, verbose_name="结果")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="districts.division",
+                        verbose_name="区划",
+                    ),
+                ),
+                (
+                    "preview",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.catalogjob",
+                        verbose_name="所确认的预览",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发起人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目录后台任务',
-                'verbose_name_plural': '目录后台任务',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "目录后台任务",
+                "verbose_name_plural": "目录后台任务",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]
