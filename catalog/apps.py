@@ -7,7 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("标准目录")
 
     def ready(self) -> None:
-        from guides.sync import guides_synced
+        from guides.signals import guides_synced
 
         from .guide_links import links_refresh
 

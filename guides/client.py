@@ -1,4 +1,4 @@
-"""The HTTP client of the provincial platform (reference/provincial-api.md).
+"""The HTTP client of the provincial platform (``docs/provincial-api.md``).
 
 Every call is a POST with an empty body and its parameters in the query string. The envelope's
 ``success`` and ``error`` decide whether a call worked, whatever the HTTP status says. Calls are

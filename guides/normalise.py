@@ -17,7 +17,7 @@ from typing import Any
 
 import nh3
 
-# Every way the platform was seen to say "nothing" (reference/provincial-api.md, Quirks).
+# Every way the platform was seen to say "nothing" (docs/provincial-api.md, Quirks).
 PLACEHOLDERS = frozenset({"", "暂无", "暂无信息", "无", "无。", "/", "null", "none", "-", "—"})
 
 # Structure a guide's long texts need; no scripts, styles, forms, frames or event handlers.

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
 from districts.models import Division
@@ -27,10 +26,9 @@ from districts.models import Division
 from .client import ClientConfig, PlatformError, ProvincialClient
 from .models import Guide, SyncFailure, SyncRun
 from .normalise import GuideDataError, guide_record, plain_text, record_hash, strip_control
+from .signals import guides_synced
 
 AUDIENCES = ("1", "2")
-# Sent after a run has written something; catalog re-ties entries to guides on it.
-guides_synced = Signal()
 
 # How often a run reports its counts and proves it is alive.
 HEARTBEAT_EVERY_ITEMS = 50

@@ -12,7 +12,7 @@ class PortalConfig(AppConfig):
 
         from catalog.signals import entries_published
         from districts.models import Division
-        from guides.sync import guides_synced
+        from guides.signals import guides_synced
         from publications.signals import publication_status_changed, publications_loaded
 
         from . import cache, sessions

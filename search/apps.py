@@ -9,7 +9,7 @@ class SearchConfig(AppConfig):
     def ready(self):
         # The apps that send know nothing of search; it listens to them.
         from catalog.signals import entries_published
-        from guides.sync import guides_synced
+        from guides.signals import guides_synced
         from publications.signals import publication_status_changed, publications_loaded
 
         from . import receivers

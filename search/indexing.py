@@ -39,14 +39,6 @@ class IndexResult:
     removed: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def add(self, other: IndexResult) -> IndexResult:
-        for name in ("indexed", "removed"):
-            mine = getattr(self, name)
-            for kind, n in getattr(other, name).items():
-                mine[kind] = mine.get(kind, 0) + n
-        self.seconds += other.seconds
-        return self
-
     @property
     def total(self) -> int:
         return sum(self.indexed.values())
@@ -247,11 +239,6 @@ def index_kind(kind: str, ids: Iterable[int] | None = None) -> IndexResult:
     )
 
 
-def index_publications(ids: Iterable[int] | None = None) -> IndexResult:
-    """Index published publications (all, or those of ``ids``) and unindex the others."""
-    return index_kind(Kind.PUBLICATION, ids)
-
-
 def index_guides(ids: Iterable[int] | None = None) -> IndexResult:
     """Index active guides (all, or those of ``ids``) and unindex withdrawn or vanished ones."""
     return index_kind(Kind.GUIDE, ids)
@@ -291,11 +278,3 @@ def index_guides_changed_since(since) -> IndexResult:
         "pk", flat=True
     )
     return index_guides(list(ids))
-
-
-def index_rebuild(kinds: Iterable[str] | None = None) -> IndexResult:
-    """Bring the whole index (or ``kinds``) in step with the public content; return the counts."""
-    result = IndexResult()
-    for kind in kinds or Kind.values:
-        result.add(index_kind(kind))
-    return result

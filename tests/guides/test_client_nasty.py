@@ -1,6 +1,6 @@
 """The client, the listing and the full sync against a second, independent fake platform
 (tests/guides/nasty_server.py, not the simulator) that gives the nastiest answers the contract
-(reference/provincial-api.md) allows: wrong HTTP statuses, broken bodies, slow and cut
+(docs/provincial-api.md) allows: wrong HTTP statuses, broken bodies, slow and cut
 connections, lying totals, repeated pages, placeholders, wrong types and hostile HTML."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.db import transaction
 
-from guides.sync import guides_synced
+from guides.signals import guides_synced
 from publications import services
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,10 @@ three levels) and helpers that run the on-commit index tasks as a real commit wo
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from tests.publications.conftest import calendar, office  # noqa: F401 (fixtures)
 
@@ -21,7 +24,5 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.fixture
 def indexed_office(office, committed):  # noqa: F811
     """Return the office with its published catalog entries indexed."""
-    from search.indexing import index_rebuild
-
-    index_rebuild()
+    call_command("rebuild_search_index", stdout=io.StringIO())
     return office

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from catalog.models import CatalogEntry
 from guides.models import Guide, SyncRun
-from guides.sync import guides_synced
+from guides.signals import guides_synced
 from publications import services
-from search.indexing import index_entries, index_guides, index_publications, index_rebuild
+from search.indexing import index_entries, index_guides, index_kind
 from search.models import SearchDocument
 from tests.portal.test_guide_pages import GuideFactory, withdraw
 
@@ -25,6 +25,11 @@ Kind = SearchDocument.Kind
 
 def docs(kind: str) -> dict[int, SearchDocument]:
     return {d.object_id: d for d in SearchDocument.objects.filter(kind=kind)}
+
+
+def rebuild() -> None:
+    """Run the rebuild command, the path operators take, without its report."""
+    call_command("rebuild_search_index", stdout=io.StringIO())
 
 
 def test_only_published_publications_are_indexed(office, committed):
@@ -155,17 +160,17 @@ def test_indexing_is_idempotent(indexed_office, committed):
     with committed():
         indexed_office.publication("district", "published", title="低保资金发放")
     first = sorted(SearchDocument.objects.values_list("kind", "object_id", "tokens"))
-    index_rebuild()
-    index_rebuild()
-    index_publications(list(docs(Kind.PUBLICATION)))
+    rebuild()
+    rebuild()
+    index_kind(Kind.PUBLICATION, list(docs(Kind.PUBLICATION)))
     assert sorted(SearchDocument.objects.values_list("kind", "object_id", "tokens")) == first
 
 
 def test_rebuild_removes_rows_of_objects_no_longer_public(indexed_office, furong):
     guide = GuideFactory(name="食品生产许可", division=furong)
-    index_rebuild()
+    rebuild()
     Guide.objects.filter(pk=guide.pk).delete()
-    result = index_rebuild()
+    result = index_kind(Kind.GUIDE)
     assert result.removed[Kind.GUIDE] == 1
     assert not docs(Kind.GUIDE)
 
