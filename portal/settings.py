@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "csp",
     "mptt",
     "import_export",
+    # The publication body's rich-text editor: only its static files (publications/editor.py).
+    "django_prose_editor",
     "districts",
     "catalog",
     "guides",

@@ -43,10 +43,37 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+# A tag, end tag, comment or doctype starts with "<" and one of these; text without any is no HTML.
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+# A line holding nothing but whitespace (the ideographic space too) ends a paragraph.
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+
+
+def paragraphs_from_text(text: str) -> str:
+    """Return ``text`` that holds no markup as ``<p>`` paragraphs split at its blank lines, its
+    other line breaks as ``<br>``; return ``text`` unchanged when it holds markup."""
+    if not text or _MARKUP.search(text):
+        return text or ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = []
+    for block in _BLANK_LINES.split(text):
+        # Only ASCII blanks go: a leading ideographic space is the first-line indent of a
+        # Chinese paragraph, and the page shows it.
+        lines = [line.strip(" \t") for line in block.strip("\n").split("\n")]
+        if any(line.strip() for line in lines):
+            # The newline after <br> keeps the two lines apart in plain-text excerpts.
+            paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return "\n".join(paragraphs)
+
+
 def clean_html(html: str) -> str:
-    """Return ``html`` with everything but the allowed tags, attributes and URL schemes removed."""
+    """Return ``html`` with everything but the allowed tags, attributes and URL schemes removed;
+    a body typed as plain text (no markup at all) becomes paragraphs first."""
+    # Bodies typed into the plain textarea before the rich-text editor have blank lines between
+    # paragraphs, which HTML collapses into one run-on paragraph: give them <p> and <br>. The
+    # text is not escaped here; it has no tags, and nh3 escapes what needs it.
     return nh3.clean(
-        html or "",
+        paragraphs_from_text(html or ""),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},

@@ -35,7 +35,13 @@ def test_township_submits_district_returns_then_publishes(
     page.click(".select2-results__option--highlighted")
     page.fill("#id_title", "文艺路街道2026年11月低保资金发放公示" + PAYLOAD)
     page.fill("#id_formed_on", "2026-11-02")
-    page.fill("#id_body", "<p>发放对象<strong>12户</strong>。</p>" + PAYLOAD)
+    # The body goes in past the rich-text editor, as a hostile client would post it: the
+    # server's sanitiser, not the editor, is what keeps the payload out.
+    page.wait_for_selector(".prose-editor .tiptap")
+    page.locator("#id_body").evaluate(
+        "(textarea, html) => { textarea.value = html; }",
+        "<p>发放对象<strong>12户</strong>。</p>" + PAYLOAD,
+    )
     pdf = tmp_path / "发放明细.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     page.set_input_files("#id_new_attachments", str(pdf))
