@@ -5,8 +5,9 @@ the header, a two-row merged header, notes below the table, merged 一级事项 
 √ marks, the ■/□ channel checklist, no 公开层级 column or other level labels, a 三级事项 column,
 特定群众 / 依申请公开 spellings, ●/〇 marks inside 公开内容, extra columns (kept), and Changsha's
 wide header with 公开层级N / 公开渠道和载体N pairs. Columns are matched by their normalised
-heading text, never by position. The file is streamed (``xlsx_stream``), so a workbook of
-100,000 lines is read in bounded memory.
+heading text, never by position. An .xlsx is streamed (``xlsx_stream``), so a workbook of
+100,000 lines is read in bounded memory; a legacy .xls (Excel 97–2003) is checked record by
+record and then read a sheet at a time (``xls_read``), within the same limits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -24,9 +26,10 @@ from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 
-from . import xlsx_stream
+from . import xls_read, xlsx_stream
 from .models import CatalogEntry, Channel, Element
 
+FORMATS = ".xlsx 或 .xls"
 HEADER_SCAN_ROWS = 20
 TRUE_MARKS = {"√", "✓", "✔", "v", "V", "●", "■", "是", "Y", "y", "有", "☑"}
 FALSE_MARKS = {"×", "✗", "否", "无", "-", "—", "/", "□", "〇", "○", "N", "n", "☐"}
@@ -184,7 +187,11 @@ def _drop_legend(match: re.Match) -> str:
 
 
 def open_workbook(source):
-    """Open ``source`` (path, bytes or binary file) for streaming; raise WorkbookError."""
+    """Open ``source`` (path, bytes or binary file) for reading; raise WorkbookError.
+
+    Return an ``xlsx_stream.Book`` for an .xlsx (a zip) or an ``xls_read.Book`` for an Excel
+    97–2003 .xls (an OLE2 compound file), told apart by the content, not the name.
+    """
     handle, size = _open(source)
     limit = settings.CATALOG_IMPORT_MAX_BYTES
     if size > limit:
@@ -193,18 +200,28 @@ def open_workbook(source):
             "请按领域拆分为多个工作簿后分别导入。"
         )
     if size == 0:
-        raise WorkbookError("文件是空的，请选择目录工作簿（.xlsx）。")
+        raise WorkbookError(f"文件是空的，请选择目录工作簿（{FORMATS}）。")
     head = handle.read(8)
     handle.seek(handle.tell() - len(head))
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        data = handle.read()
-        if "EncryptionInfo".encode("utf-16-le") in data:
+    # The content decides the reader, whatever the file is called: a .xls renamed .xlsx (or
+    # the other way round) still reads.
+    if head == xls_read.OLE_SIGNATURE:
+        # xlrd reads a whole file; its size was checked above, before anything was read.
+        try:
+            return xls_read.Book(handle.read(size), xlsx_stream.LIMITS)
+        except xlsx_stream.LimitError as error:
+            raise WorkbookError(error.message) from error
+        except (struct.error, ValueError, IndexError, OverflowError) as error:
+            # xls_read bounds every read it makes; should a malformed file still trip one, it is
+            # the file's corruption, told as such, not a server error.
             raise WorkbookError(
-                "文件设有打开密码，无法读取。请在 Excel 中取消密码后另存为 .xlsx 再导入。"
-            )
-        raise WorkbookError("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 格式后再导入。")
+                "文件已损坏，无法作为 Excel 97–2003 工作簿（.xls）读取，请重新保存后再导入。"
+            ) from error
+        finally:
+            if isinstance(source, str | Path):
+                handle.close()
     if not head.startswith(b"PK"):
-        raise WorkbookError("文件不是 Excel 工作簿（.xlsx），请检查所选文件。")
+        raise WorkbookError(f"文件不是 Excel 工作簿（{FORMATS}），请检查所选文件。")
     try:
         book = xlsx_stream.Book(handle)
     except xlsx_stream.LimitError as error:

@@ -47,7 +47,14 @@ limit (``Limits`` field)   default         checked
 ``element_count``          100,000         XML elements held at once for one row or one shared
                                            string (or before the sheet data)
 ``errors``                 1,000           errors ``workbook_read`` reports before it stops
+``xls_cells``              2,000,000       cells one .xls sheet spans, each row counted from
+                                           column A to its last value (``xls_read``: xlrd holds
+                                           a whole sheet in memory, so this is checked before
+                                           the sheet is loaded)
 =========================  ==============  ===================================================
+
+Legacy .xls workbooks are read by ``xls_read`` within the same limits, where they mean something
+for that format (its docstring says how).
 
 DTDs and entity declarations (``<!DOCTYPE``, ``<!ENTITY`` …) are refused outright: no .xlsx part
 has one. So are comments and processing instructions other than the XML declaration (none in
@@ -125,6 +132,7 @@ class Limits:
     element_bytes: int = 16 * MiB
     element_count: int = 100_000
     errors: int = 1_000
+    xls_cells: int = 2_000_000
 
 
 LIMITS = Limits()

@@ -133,7 +133,7 @@ def test_a_file_that_is_not_a_workbook_gets_a_chinese_message(
     response = upload(furong, b"not a workbook at all", name="目录.xlsx")
     assert response.status_code == 200
     assert job_of(response).status == "failed"
-    assert "文件不是 Excel 工作簿（.xlsx）" in response.content.decode()
+    assert "文件不是 Excel 工作簿（.xlsx 或 .xls）" in response.content.decode()
     assert list(import_dir.iterdir()) == []
 
 

@@ -124,12 +124,12 @@ def test_errors_are_printed_and_the_command_fails(city, tmp_path):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (wb.old_xls(), "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 格式后再导入。"),
+        (wb.old_xls(), "工作簿中没有可导入的目录表：每个工作表都为空或没有可识别的表头。"),
         (
             wb.encrypted_workbook(),
             "文件设有打开密码，无法读取。请在 Excel 中取消密码后另存为 .xlsx 再导入。",
         ),
-        (b"", "文件是空的，请选择目录工作簿（.xlsx）。"),
+        (b"", "文件是空的，请选择目录工作簿（.xlsx 或 .xls）。"),
     ],
 )
 def test_bad_file_fails_with_the_message(city, tmp_path, data, message):

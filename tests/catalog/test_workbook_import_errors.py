@@ -77,21 +77,22 @@ def _empty_sheet() -> bytes:
 
 
 PNG = bytes.fromhex("89504E470D0A1A0A0000000D49484452000000010000000108060000001F15C489")
-NOT_XLSX = "文件不是 Excel 工作簿（.xlsx），请检查所选文件。"
+NOT_XLSX = "文件不是 Excel 工作簿（.xlsx 或 .xls），请检查所选文件。"
 CORRUPT = "文件已损坏，无法作为 Excel 工作簿读取，请重新保存后再导入。"
 BAD_FILES = {
     "text": ("一级事项,二级事项\n综合业务,政策法规文件\n".encode(), NOT_XLSX),
     "png": (PNG + b"\0" * 64, NOT_XLSX),
-    "empty": (b"", "文件是空的，请选择目录工作簿（.xlsx）。"),
+    "empty": (b"", "文件是空的，请选择目录工作簿（.xlsx 或 .xls）。"),
     "truncated xlsx": (yanglao()[:2000], CORRUPT),
     "zip without a workbook": (_zip({"目录.txt": "综合业务".encode()}), CORRUPT),
     "password": (
         wb.encrypted_workbook(),
         "文件设有打开密码，无法读取。请在 Excel 中取消密码后另存为 .xlsx 再导入。",
     ),
+    # An Excel 97 .xls is read (tests/catalog/test_xls_import.py); this one has no sheet.
     "old xls": (
         wb.old_xls(),
-        "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 格式后再导入。",
+        "工作簿中没有可导入的目录表：每个工作表都为空或没有可识别的表头。",
     ),
     "only sheet empty": (
         _empty_sheet(),

@@ -10,10 +10,13 @@ from districts.models import Division
 
 
 class Command(BaseCommand):
-    help = "导入标准目录工作簿（.xlsx）到某个区划的目录。有任何错误则不写入任何数据。"
+    help = (
+        "导入标准目录工作簿（.xlsx，或 Excel 97–2003 的 .xls，按文件内容识别）到某个区划的目录。"
+        "有任何错误则不写入任何数据。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="目录工作簿（.xlsx）")
+        parser.add_argument("file", help="目录工作簿（.xlsx 或 .xls）")
         parser.add_argument("--division", required=True, help="区划代码，如 430102")
         parser.add_argument("--dry-run", action="store_true", help="只预览，不写入")
         parser.add_argument(
