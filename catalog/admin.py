@@ -16,9 +16,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
+from districts.admin_scope import PolicyAdminMixin, ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division, within_q
-from districts.permissions import scope_q, scope_q_for
+from districts.policies import departments as department_policy
 
 from . import jobs, review, services, workbook_export
 from .admin_import import CatalogJobAdminMixin
@@ -46,11 +46,10 @@ def _flatten(fields) -> list[str]:
     return out
 
 
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """Shared reference data: everyone may look, the city office maintains it, nobody deletes."""
 
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+    # Nobody is granted delete: items are referenced by every catalog; a superuser decides.
 
 
 @admin.register(Domain)
@@ -147,6 +146,7 @@ class CatalogEntryAdmin(
         "first_level_name",
         "domain_name",
         "division",
+        "department",
         "item_type",
         "state",
         "review_state",
@@ -162,7 +162,7 @@ class CatalogEntryAdmin(
         "item_type",
     )
     search_fields = ("item__name", "item__first_level__name", "division__name", "content")
-    list_select_related = ("item__first_level__domain", "division")
+    list_select_related = ("item__first_level__domain", "division", "department")
     autocomplete_fields = ("division", "item")
     actions = [
         "submit_selected",
@@ -176,7 +176,7 @@ class CatalogEntryAdmin(
     change_form_template = "admin/catalog/catalogentry/change_form.html"
     change_list_template = "admin/catalog/catalogentry/change_list.html"
     fieldsets = (
-        (None, {"fields": ("division", "item")}),
+        (None, {"fields": ("division", "item", "department")}),
         (
             _("公开要素"),
             {
@@ -238,13 +238,13 @@ class CatalogEntryAdmin(
             )
         return format_html(" ".join(["{}"] * len(badges)), *badges)
 
-    @admin.display(description=_("数据"))
     @admin.display(description=_("审核状态"), ordering="status")
     def review_state(self, obj):
         return format_html(
             '<span class="badge status-{}">{}</span>', obj.status, obj.get_status_display()
         )
 
+    @admin.display(description=_("演示"))
     def demo_label(self, obj):
         return "演示数据" if obj.is_demo else ""
 
@@ -267,7 +267,18 @@ class CatalogEntryAdmin(
         if obj is not None and obj.status == ReviewStatus.SUBMITTED:
             # Frozen while the office above reviews it; the panel offers to recall it.
             return [f for fieldset in self.fieldsets for f in _flatten(fieldset[1]["fields"])]
-        return ("division", "item") if obj is not None else ()
+        if obj is not None:
+            # Handing items to departments is the division office's coordination.
+            office = self.policy.allows(request.user, "change", obj.division)
+            return ("division", "item") if office else ("division", "item", "department")
+        return ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department":
+            kwargs["queryset"] = department_policy.instances_for(request.user, "view").filter(
+                is_active=True
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
@@ -280,6 +291,10 @@ class CatalogEntryAdmin(
         try:
             if change:
                 services.entry_update(entry=obj, changes=form.element_changes(), user=request.user)
+                if "department" in form.changed_data:
+                    services.entry_assign_department(
+                        entry=obj, department=form.cleaned_data["department"], user=request.user
+                    )
                 if form.submitting:
                     review.entries_submit(entries=[obj], user=request.user)
             else:
@@ -289,6 +304,11 @@ class CatalogEntryAdmin(
                     values=form.element_values(),
                     user=request.user,
                 )
+                chosen = form.cleaned_data.get("department")
+                if chosen is not None and created.department_id is None:
+                    services.entry_assign_department(
+                        entry=created, department=chosen, user=request.user
+                    )
                 obj.pk = created.pk
         except ValidationError as error:
             # The form validated the same rules; this only fires on a race with another writer.
@@ -509,13 +529,13 @@ class CatalogEntryAdmin(
 
     # -- whole-catalog views --------------------------------------------------------------
     def _division_for(self, request, code: str | None) -> Division:
-        visible = Division.objects.filter(scope_q(request.user))
+        visible = self.policy.divisions_for(request.user, "view", "change")
         if code:
             division = visible.filter(code=code).first()
             if division is None:
                 raise Http404("区划不存在或不在您的管辖范围内。")
             return division
-        division = visible.order_by("tree_id", "lft").first()
+        division = visible.first()
         if division is None:
             raise PermissionDenied
         return division
@@ -556,9 +576,9 @@ class CatalogEntryAdmin(
             "division": division,
             "tree": tree,
             "empty_domains": empty_domains,
-            "division_choices": Division.objects.filter(scope_q(request.user))
-            .filter(~Q(level=Division.Level.TOWNSHIP) | Q(pk=division.pk))
-            .order_by("tree_id", "lft"),
+            "division_choices": self.policy.divisions_for(request.user, "view", "change").filter(
+                ~Q(level=Division.Level.TOWNSHIP) | Q(pk=division.pk)
+            ),
             "subdivision_count": division.descendants(include_self=True).count(),
         }
         return TemplateResponse(request, "admin/catalog/catalogentry/tree.html", context)
@@ -567,9 +587,7 @@ class CatalogEntryAdmin(
         """Export a division's catalog (or one domain of it): standard workbook, CSV or JSON."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        divisions = Division.objects.filter(
-            scope_q_for(request.user, "catalog.view_catalogentry", "catalog.change_catalogentry")
-        ).order_by("tree_id", "lft")
+        divisions = self.policy.divisions_for(request.user, "view", "change")
         if request.GET.get("division"):
             division = divisions.filter(code=request.GET["division"]).first()
             if division is None:
@@ -604,11 +622,7 @@ class CatalogEntryAdmin(
         """Derive (or complete) a division's catalog from its parent's, as a background job."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        choices = (
-            Division.objects.filter(scope_q_for(request.user, "catalog.change_catalogentry"))
-            .exclude(parent__isnull=True)
-            .order_by("tree_id", "lft")
-        )
+        choices = self.policy.divisions_for(request.user, "change").exclude(parent__isnull=True)
         if request.method == "POST":
             division = get_object_or_404(choices, code=request.POST.get("division", ""))
             try:

@@ -25,9 +25,8 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from districts.admin_scope import ScopedDivisionFilter
+from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division
-from districts.permissions import divisions_in, has_division_perm, scope_q_for
 from guides.models import Guide
 from guides.normalise import name_key
 
@@ -41,8 +40,8 @@ from .guide_links import (
     links_refresh,
 )
 from .models import CatalogEntry, GuideLink
+from .policies import entries as entry_policy
 
-VIEW, CHANGE = "catalog.view_catalogentry", "catalog.change_catalogentry"
 PAGE_SIZE = 50
 # How many candidates a tie page offers at once; a search narrows them down.
 CANDIDATES = 50
@@ -52,7 +51,7 @@ NOT_FOUND = "对象不存在或不在您的管辖范围内。"
 # -- reads ----------------------------------------------------------------------------------
 def entries_visible_to(user) -> QuerySet[CatalogEntry]:
     """Return the entries in divisions where ``user`` may view or change catalog entries."""
-    return CatalogEntry.objects.filter(divisions_in(scope_q_for(user, VIEW, CHANGE)))
+    return entry_policy.instances_for(user, "view", "change")
 
 
 def service_as_published_q() -> Q:
@@ -72,7 +71,7 @@ def areas_visible_to(user) -> QuerySet[Division]:
 
     A township's services are its district's, so a township editor sees the district's guides.
     """
-    scope = scope_q_for(user, VIEW, CHANGE)
+    scope = entry_policy.division_q(user, "view", "change")
     areas = Division.objects.exclude(level=Division.Level.TOWNSHIP)
     if scope:
         codes = Division.objects.filter(scope).annotate(area=Substr("code", 1, 6)).values("area")
@@ -121,7 +120,7 @@ def entry_rows(user, entries) -> list[dict]:
         {
             "entry": entry,
             "service_name": entry_service_values(entry)[1],
-            "can_tie": has_division_perm(user, CHANGE, entry.division),
+            "can_tie": entry_policy.allows(user, "change", entry),
         }
         for entry in entries
     ]
@@ -167,13 +166,6 @@ def _service_errors(form: forms.Form, error: ValidationError | PermissionDenied)
 
 
 # -- the admin ------------------------------------------------------------------------------
-class LinkDivisionFilter(ScopedDivisionFilter):
-    scope_path = "entry__division__"
-
-    def _visible(self, request, model_admin):
-        return Division.objects.filter(scope_q_for(request.user, VIEW, CHANGE))
-
-
 class GuideStatusFilter(admin.SimpleListFilter):
     title = _("指南状态")
     parameter_name = "guide_status"
@@ -188,7 +180,7 @@ class GuideStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(GuideLink)
-class GuideLinkAdmin(admin.ModelAdmin):
+class GuideLinkAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "entry_item",
         "entry_division",
@@ -200,7 +192,7 @@ class GuideLinkAdmin(admin.ModelAdmin):
         "linked_by",
         "linked_at",
     )
-    list_filter = ("method", GuideStatusFilter, LinkDivisionFilter)
+    list_filter = ("method", GuideStatusFilter, ScopedDivisionFilter)
     search_fields = (
         "entry__item__name",
         "entry__service_name",
@@ -248,25 +240,12 @@ class GuideLinkAdmin(admin.ModelAdmin):
     # -- scope and permissions ------------------------------------------------------------
     # Ties belong to their entries: whoever may view or change an entry may see or change
     # its tie. Ties are made and cleared on the tie pages, never through the model form.
-    def get_queryset(self, request):
-        scope = divisions_in(scope_q_for(request.user, VIEW, CHANGE), field="entry__division")
-        return super().get_queryset(request).filter(scope)
-
-    def has_view_permission(self, request, obj=None):
-        entry = obj.entry if obj is not None else None
-        return request.user.has_perm(VIEW, entry) or request.user.has_perm(CHANGE, entry)
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm(CHANGE, obj.entry if obj is not None else None)
-
+    # The policy (catalog.policies.guide_links) scopes the list and answers view and change.
     def has_add_permission(self, request):
-        return request.user.has_perm(CHANGE)
+        return self.policy.allows(request.user, "change")
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404(NOT_FOUND)
 
     def add_view(self, request, form_url="", extra_context=None):
         # A tie starts from the entry that lacks one.
@@ -281,7 +260,10 @@ class GuideLinkAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:catalog_guidelink_entry", args=[link.pk]))
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_refresh": request.user.has_perm(CHANGE)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_refresh": entry_policy.allows(request.user, "change"),
+        }
         return super().changelist_view(request, extra_context)
 
     # -- pages ----------------------------------------------------------------------------
@@ -310,7 +292,7 @@ class GuideLinkAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": title,
-            "can_refresh": request.user.has_perm(CHANGE),
+            "can_refresh": entry_policy.allows(request.user, "change"),
             **kwargs,
         }
 
@@ -344,7 +326,7 @@ class GuideLinkAdmin(admin.ModelAdmin):
         term = request.GET.get("q", "")
         entries = entry_search(
             entries_without_guide().filter(
-                service_as_published_q(), divisions_in(scope_q_for(request.user, VIEW, CHANGE))
+                service_as_published_q(), entry_policy.scope_q(request.user, "view", "change")
             ),
             term,
         )
@@ -423,7 +405,7 @@ class GuideLinkAdmin(admin.ModelAdmin):
             link=link,
             service_name=entry_service_values(entry)[1],
             is_service=entry_service_values(entry)[0] == CatalogEntry.ItemType.SERVICE,
-            can_tie=has_division_perm(request.user, CHANGE, entry.division),
+            can_tie=entry_policy.allows(request.user, "change", entry),
             form=form,
             term=term,
             candidates=candidates[:CANDIDATES],
@@ -483,7 +465,7 @@ class GuideLinkAdmin(admin.ModelAdmin):
             entry_search(
                 CatalogEntry.objects.filter(
                     service_as_published_q(),
-                    divisions_in(scope_q_for(request.user, VIEW, CHANGE)),
+                    entry_policy.scope_q(request.user, "view", "change"),
                     is_dropped=False,
                     division__code__startswith=guide.area_code[:6],
                 ),
@@ -509,7 +491,7 @@ class GuideLinkAdmin(admin.ModelAdmin):
 
     def refresh_view(self, request):
         """Tie every service entry again automatically (POST); hand-made ties are kept."""
-        if not request.user.has_perm(CHANGE):
+        if not entry_policy.allows(request.user, "change"):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -517,9 +499,7 @@ class GuideLinkAdmin(admin.ModelAdmin):
         divisions = None
         if not request.user.is_superuser:
             divisions = list(
-                Division.objects.filter(scope_q_for(request.user, CHANGE)).values_list(
-                    "pk", flat=True
-                )
+                entry_policy.divisions_for(request.user, "change").values_list("pk", flat=True)
             )
         counts = links_refresh(divisions=divisions)
         self.message_user(

@@ -18,12 +18,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from districts.models import Division
-from districts.permissions import scope_q_for
 
 from . import jobs
 from .models import CatalogJob
-
-EDIT_PERM = "catalog.change_catalogentry"
 
 
 class CatalogImportForm(forms.Form):
@@ -32,7 +29,21 @@ class CatalogImportForm(forms.Form):
         queryset=Division.objects.none(),
         help_text="工作簿中的事项将导入该区划的目录。乡镇(街道)只能导入所属区县目录中已有的事项。",
     )
-    import_file = forms.FileField(label="目录工作簿（.xlsx）")
+    import_file = forms.FileField(
+        label="目录工作簿（.xlsx 或 .xls）",
+        help_text=(
+            "Excel 工作簿（.xlsx），或 Excel 97–2003 / WPS 保存的旧版工作簿（.xls）。"
+            "按文件内容识别格式，扩展名不符也能读取。"
+        ),
+        # Only a hint to the browser's file picker: the worker reads the content, whatever the
+        # file is called.
+        widget=forms.FileInput(
+            attrs={
+                "accept": ".xlsx,.xls,application/vnd.openxmlformats-officedocument"
+                ".spreadsheetml.sheet,application/vnd.ms-excel"
+            }
+        ),
+    )
 
     def __init__(self, *args, divisions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +58,7 @@ class CatalogImportForm(forms.Form):
                 "请按领域拆分为多个工作簿后分别导入。"
             )
         if upload.size == 0:
-            raise ValidationError("文件是空的，请选择目录工作簿（.xlsx）。")
+            raise ValidationError("文件是空的，请选择目录工作簿（.xlsx 或 .xls）。")
         return upload
 
 
@@ -72,9 +83,7 @@ class CatalogJobAdminMixin:
         return self.has_change_permission(request)
 
     def _editable_divisions(self, request):
-        return Division.objects.filter(scope_q_for(request.user, EDIT_PERM)).order_by(
-            "tree_id", "lft"
-        )
+        return self.policy.divisions_for(request.user, "change")
 
     def _job_url(self, job: CatalogJob) -> str:
         return reverse("admin:catalog_catalogentry_job", args=[job.pk])

@@ -13,10 +13,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from districts.permissions import can_review, review_q
-
 from . import review
 from .models import CatalogEntry, ReviewStatus
+from .policies import entries as policy
 
 ACTIONS = {
     "submit": ("提交审核", review.entries_submit),
@@ -36,10 +35,11 @@ class ReviewStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "mine":
-            return queryset.filter(
-                review_q(request.user, review.REVIEW_PERM, prefix="division__"),
-                status=ReviewStatus.SUBMITTED,
-            ).exclude(submitted_by=request.user)
+            return (
+                policy.filter(queryset, request.user, "review")
+                .filter(status=ReviewStatus.SUBMITTED)
+                .exclude(submitted_by=request.user)
+            )
         if value in ReviewStatus.values:
             return queryset.filter(status=value)
         return queryset
@@ -104,7 +104,7 @@ class EntryReviewAdminMixin:
     def review_context(self, request, entry: CatalogEntry) -> dict:
         """Return what the change page's review panel shows and which buttons it offers."""
         may_edit = self.has_change_permission(request, entry)
-        may_review = can_review(request.user, review.REVIEW_PERM, entry.division)
+        may_review = policy.allows(request.user, "review", entry)
         own = entry.submitted_by_id == request.user.pk
         return {
             "review_entry": entry,

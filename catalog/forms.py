@@ -78,10 +78,15 @@ class CatalogEntryForm(forms.ModelForm):
 
     class Meta:
         model = CatalogEntry
-        fields = ["division", "item", *ELEMENT_FORM_FIELDS]
+        fields = ["division", "item", "department", *ELEMENT_FORM_FIELDS]
 
     def clean(self):
         data = super().clean()
+        department = data.get("department")
+        division = data.get("division") or getattr(self.instance, "division", None)
+        mismatched = department is not None and division is not None
+        if mismatched and department.division_id != division.pk:
+            self.add_error("department", f"“{department.name}”不是{division.name}的部门。")
         for element, value in (
             ("audience", [data.get("audience_all"), data.get("audience_specific")]),
             ("mode", [data.get("mode_active"), data.get("mode_on_request")]),

@@ -18,10 +18,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from districts.models import within_q
-from districts.permissions import has_division_perm
 from guides.models import Guide
 from guides.normalise import name_key
 
+from . import policies
 from .models import CatalogEntry, GuideLink
 
 TASK_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{31}(?![0-9A-Za-z])")
@@ -212,9 +212,7 @@ def links_refresh_on_commit(*, divisions=None, item_ids=None, entry_ids=None) ->
 
 
 def _require(user, entry: CatalogEntry) -> None:
-    if user is not None and not has_division_perm(
-        user, "catalog.change_catalogentry", entry.division
-    ):
+    if user is not None and not policies.entries.allows(user, "change", entry):
         raise PermissionDenied("您无权修改该区划的目录事项。")
 
 

@@ -27,15 +27,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from districts.models import Division
-from districts.permissions import has_division_perm
 from outbox.services import enqueue
 
+from . import policies
 from .models import CatalogJob
 from .workbook_import import ImportReport, WorkbookError, import_catalog
 
 log = logging.getLogger(__name__)
 
-EDIT_PERM = "catalog.change_catalogentry"
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.xlsx$")
 # What a job's page shows of a report: enough to act on, bounded whatever the workbook.
 SHOWN_ERRORS = 300
@@ -74,7 +73,7 @@ def progress_of(job: CatalogJob) -> dict[str, int]:
 
 
 def _require_editor(user, division: Division) -> None:
-    if not has_division_perm(user, EDIT_PERM, division):
+    if not policies.entries.allows(user, "change", division):
         raise PermissionDenied(f"您没有{division.name}目录的修改权限。")
 
 
@@ -88,6 +87,7 @@ def store_upload(upload) -> tuple[str, int]:
     upload's declared size is the client's word).
     """
     limit = settings.CATALOG_IMPORT_MAX_BYTES
+    # The suffix is nominal: an .xls is stored under it too, and the reader goes by content.
     name = f"{uuid.uuid4().hex}.xlsx"
     path = import_dir() / name
     size = 0

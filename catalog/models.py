@@ -2,7 +2,8 @@
 
 A catalog entry is one second-level item as one division discloses it. District entries derive
 from the city's and township entries from their district's; each derived entry names its source.
-Writes go through ``catalog.services``; see DESIGN.md for the derivation rules.
+Writes go through ``catalog.services``; see ``docs/DESIGN.md`` ("The model, in words") for the
+derivation rules.
 """
 
 from __future__ import annotations
@@ -248,6 +249,16 @@ class CatalogEntry(models.Model):
         related_name="derived",
         help_text=_("上级目录中的同一事项；市级参考目录和本级新增事项没有来源。"),
     )
+    # Who inside the division owns the item: not a disclosure element (never reviewed or
+    # derived); the division's office assigns it, and a department's editors see only theirs.
+    department = models.ForeignKey(
+        "districts.Department",
+        verbose_name=_("承办部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="catalog_entries",
+    )
 
     # The disclosure elements.
     content = models.TextField(_("公开内容(要素)"), blank=True)
@@ -368,10 +379,6 @@ class CatalogEntry(models.Model):
         return reverse("portal:entry", kwargs={"pk": self.pk})
 
     @property
-    def scope_division(self) -> Division:
-        return self.division
-
-    @property
     def domain(self) -> Domain:
         return self.item.first_level.domain
 
@@ -453,6 +460,7 @@ class CatalogEvent(models.Model):
         RECALL = "recall", _("撤回提交")
         APPROVE = "approve", _("审核通过并发布")
         RETURN = "return", _("退回修改")
+        ASSIGN = "assign", _("指定承办部门")
 
     division = models.ForeignKey(
         Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
@@ -494,10 +502,6 @@ class CatalogEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.division}"
-
-    @property
-    def scope_division(self) -> Division:
-        return self.division
 
     def old_text(self) -> str:
         return describe_value(self.element, self.old_value) if self.element else ""
@@ -607,10 +611,6 @@ class CatalogJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} · {self.division}"
-
-    @property
-    def scope_division(self) -> Division:
-        return self.division
 
     @property
     def is_finished(self) -> bool:

@@ -10,17 +10,19 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 
-from districts.permissions import review_office_users
 from outbox.services import claim, release
 
 User = get_user_model()
 
 
-def reviewers_by_division(divisions: Iterable, perm: str) -> dict[int, list]:
-    """Return, per division id, the users who review that division's submissions first."""
+def reviewers_by_division(divisions: Iterable, policy) -> dict[int, list]:
+    """Return, per division id, the users who review that division's submissions first.
+
+    ``policy`` is the reviewed model's policy (catalog entries or publications).
+    """
     found: dict[int, list] = {}
     for division in {d.pk: d for d in divisions}.values():
-        found[division.pk] = [u for u in review_office_users(division, perm) if u.email]
+        found[division.pk] = [u for u in policy.users_for("review", division) if u.email]
     return found
 
 

@@ -15,16 +15,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from districts.permissions import can_review, has_division_perm
 from outbox.services import enqueue
 
+from . import policies
 from .guide_links import links_refresh_on_commit
 from .models import CatalogEntry, CatalogEvent, Channel, Element, ReviewStatus
 from .services import get_value
 from .signals import entries_published
 
-EDIT_PERM = "catalog.change_catalogentry"
-REVIEW_PERM = "catalog.review_catalogentry"
 # The name of the change page's 保存并提交审核 button (the form is saved, then submitted).
 SUBMIT_FIELD = "_submit_review"
 
@@ -154,12 +152,12 @@ def _locked(entries: Iterable[CatalogEntry]) -> list[CatalogEntry]:
 
 
 def _require_editor(user, entry: CatalogEntry) -> None:
-    if not has_division_perm(user, EDIT_PERM, entry.division):
+    if not policies.entries.allows(user, "change", entry):
         raise PermissionDenied(f"您没有{entry.division.name}目录的填报权限。")
 
 
 def _require_reviewer(user, entry: CatalogEntry) -> None:
-    if not can_review(user, REVIEW_PERM, entry.division):
+    if not policies.entries.allows(user, "review", entry):
         raise PermissionDenied(
             f"“{entry.item.name}”（{entry.division.name}）应由上级审核部门审核，您无权审核。"
         )
@@ -302,26 +300,6 @@ def entries_return(*, entries: Iterable[CatalogEntry], user, reason: str) -> lis
     CatalogEvent.objects.bulk_create(events, batch_size=1000)
     _notify("returned", rows, user)
     return rows
-
-
-def entry_submit(*, entry: CatalogEntry, user) -> CatalogEntry:
-    """Submit one draft entry for review and return it."""
-    return entries_submit(entries=[entry], user=user)[0]
-
-
-def entry_recall(*, entry: CatalogEntry, user) -> CatalogEntry:
-    """Take one submitted entry back to draft and return it."""
-    return entries_recall(entries=[entry], user=user)[0]
-
-
-def entry_approve(*, entry: CatalogEntry, user) -> CatalogEntry:
-    """Approve and publish one submitted entry and return it."""
-    return entries_approve(entries=[entry], user=user)[0]
-
-
-def entry_return(*, entry: CatalogEntry, user, reason: str) -> CatalogEntry:
-    """Return one submitted entry to draft with a reason and return it."""
-    return entries_return(entries=[entry], user=user, reason=reason)[0]
 
 
 @transaction.atomic

@@ -1,9 +1,10 @@
 """Every write to a catalog: one function per action, each atomic and each recorded.
 
-Derivation rules (DESIGN.md, 一把尺): the city catalog is the reference; a county catalog derives
-from it and may change any element or drop entries; a township catalog derives from its county's
-and may only drop entries and adjust elements. An element that was not changed follows its source;
-a changed one stays, and the entry records that its source moved, so that its owner can decide.
+Derivation rules (``docs/DESIGN.md``, "The model, in words", 一把尺): the city catalog is the
+reference; a county catalog derives from it and may change any element or drop entries; a township
+catalog derives from its county's and may only drop entries and adjust elements. An element that
+was not changed follows its source; a changed one stays, and the entry records that its source
+moved, so that its owner can decide.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from districts.models import Division
-from districts.permissions import has_division_perm
+from districts.models import Department, Division
+from districts.policy import acting_department
 
+from . import policies
 from .guide_links import links_refresh_on_commit
 from .models import (
     ELEMENT_COLUMNS,
@@ -33,7 +35,6 @@ from .models import (
 )
 
 ChannelLink = CatalogEntry.channels.through
-EDIT_PERM = "catalog.change_catalogentry"
 TEXT_LIMITS = {
     f.name: f.max_length
     for f in CatalogEntry._meta.get_fields()
@@ -170,25 +171,21 @@ def _lock(entry: CatalogEntry) -> CatalogEntry:
     )
 
 
-def _require(user, perm: str, division: Division) -> None:
-    """Refuse a user whose roles do not cover ``division`` with ``perm``.
+def _require(user, action: str, target: CatalogEntry | Division) -> None:
+    """Refuse a user who may not do ``action`` to ``target`` (an entry, or a whole division).
 
     ``user=None`` is the system itself (the demo loader, the import command run by an
     operator, data migrations); people always come with their user.
     """
-    if user is not None and not has_division_perm(user, perm, division):
+    if user is not None and not policies.entries.allows(user, action, target):
+        division = target if isinstance(target, Division) else target.division
         raise PermissionDenied(f"您没有{division.name}目录的修改权限。")
 
 
-ADD_PERM = "catalog.add_catalogentry"
-# Shared reference data is the city's: who may add channels and items names them anew.
-CHANNEL_PERM = "catalog.add_channel"
-ITEM_PERM = "catalog.add_secondlevelitem"
-
-
-def may_add_reference(user, perm: str) -> bool:
-    """Return True when ``user`` (None: the system) may add shared reference data under ``perm``."""
-    return user is None or user.has_perm(perm)
+def may_add_reference(user, policy) -> bool:
+    """Return True when ``user`` (None: the system) may add the shared reference data ``policy``
+    governs (channels, items: the city's data, named anew only by those who keep it)."""
+    return user is None or policy.allows(user, "add")
 
 
 def require_entry_create(user, division: Division, *, derived: bool) -> None:
@@ -201,8 +198,8 @@ def require_entry_create(user, division: Division, *, derived: bool) -> None:
     if user is None:
         return
     if derived:
-        _require(user, EDIT_PERM, division)
-    elif not has_division_perm(user, ADD_PERM, division):
+        _require(user, "change", division)
+    elif not policies.entries.allows(user, "add", division):
         raise PermissionDenied(f"您无权在{division.name}的目录中新增本级事项。")
 
 
@@ -312,12 +309,15 @@ def entry_create(
 
     Only the city and counties add entries; a township catalog only subtracts (做减法).
     """
-    _require(user, ADD_PERM, division)
+    _require(user, "add", division)
     if division.is_township:
         raise ValidationError("乡镇(街道)目录只能从所属区县目录中删减和调整要素，不能新增事项。")
     if CatalogEntry.objects.filter(division=division, item=item).exists():
         raise ValidationError(f"{division.name}的目录中已有“{item.name}”。")
-    entry = CatalogEntry(division=division, item=item, updated_by=user)
+    # A department's editor adds to their own department; the office's entries have none.
+    entry = CatalogEntry(
+        division=division, item=item, updated_by=user, department=acting_department(user, division)
+    )
     channels: list[int] = []
     for element, raw in values.items():
         value = normalise_value(element, raw)
@@ -347,7 +347,7 @@ def catalog_derive(*, division: Division, user, refresh_ties: bool = True) -> De
     guides by a task after the commit; a caller deriving many divisions passes
     ``refresh_ties=False`` and refreshes them all once at the end (``links_refresh_on_commit``).
     """
-    _require(user, EDIT_PERM, division)
+    _require(user, "change", division)
     parent = division.parent
     if parent is None:
         raise ValidationError("市级参考目录是源头，不从其他目录生成。")
@@ -373,6 +373,7 @@ def catalog_derive(*, division: Division, user, refresh_ties: bool = True) -> De
 _FRESH = {
     "id",
     "division",
+    "department",
     "source",
     "overridden",
     "upstream_changed",
@@ -403,6 +404,7 @@ def _copy_entries(*, parent: Division, division: Division, user) -> int:
     fresh = [
         "division_id",
         "source_id",
+        "department_id",
         "overridden",
         "upstream_changed",
         "is_dropped",
@@ -432,6 +434,8 @@ def _copy_entries(*, parent: Division, division: Division, user) -> int:
     )
     params = [
         division.pk,
+        # A derived entry belongs to no department until the division's office assigns one.
+        None,
         "[]",
         "[]",
         False,
@@ -492,7 +496,7 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
     following its source until the owner accepts the source's value again.
     """
     entry = _lock(entry)
-    _require(user, EDIT_PERM, entry.division)
+    _require(user, "change", entry)
     if entry.is_dropped:
         raise ValidationError("该事项已删减，请先恢复再修改。")
     changes = dict(changes)
@@ -563,16 +567,43 @@ def entry_update(*, entry: CatalogEntry, changes: dict[str, Any], user) -> Catal
     return entry
 
 
-def entry_personalise(*, entry: CatalogEntry, element: str, value: Any, user) -> CatalogEntry:
-    """Change one element of ``entry`` (see ``entry_update``) and return the entry."""
-    return entry_update(entry=entry, changes={element: value}, user=user)
+@transaction.atomic
+def entry_assign_department(
+    *, entry: CatalogEntry, department: Department | None, user
+) -> CatalogEntry:
+    """Give ``entry`` to ``department`` of its division (None: back to the office); return it.
+
+    Assigning is the division office's coordination, not a disclosure change: it needs the
+    right to change the division's catalog as a whole (a department's editors cannot hand
+    items to themselves or to another department) and is recorded, not reviewed.
+    """
+    entry = _lock(entry)
+    _require(user, "change", entry.division)
+    if department is not None:
+        if department.division_id != entry.division_id:
+            raise ValidationError(f"“{department.name}”不是{entry.division.name}的部门。")
+        if not department.is_active:
+            raise ValidationError(f"“{department.name}”已停用，不能再承办事项。")
+    before = entry.department
+    if (before.pk if before else None) == (department.pk if department else None):
+        return entry
+    entry.department = department
+    entry.save(update_fields=["department"])
+    _event(
+        entry,
+        CatalogEvent.Action.ASSIGN,
+        user,
+        old_value=before.name if before else "",
+        new_value=department.name if department else "",
+    ).save()
+    return entry
 
 
 @transaction.atomic
 def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
     """Take the source's value for ``element`` again and follow it from now on; return the entry."""
     entry = _lock(entry)
-    _require(user, EDIT_PERM, entry.division)
+    _require(user, "change", entry)
     if entry.source is None:
         raise ValidationError("该事项没有上级来源。")
     status_before = entry.status
@@ -609,7 +640,7 @@ def entry_accept_upstream(*, entry: CatalogEntry, element: str, user) -> Catalog
 def entry_keep_own(*, entry: CatalogEntry, element: str, user) -> CatalogEntry:
     """Acknowledge that the source moved but keep this entry's own value; return the entry."""
     entry = _lock(entry)
-    _require(user, EDIT_PERM, entry.division)
+    _require(user, "change", entry)
     if element not in entry.upstream_changed:
         raise ValidationError("该要素没有待处理的上级调整。")
     entry.upstream_changed = [e for e in entry.upstream_changed if e != element]
@@ -650,7 +681,7 @@ def entry_drop(*, entry: CatalogEntry, user, confirm: bool = False) -> list[Cata
     ``DropNeedsConfirmation`` names them so that the owner can decide.
     """
     entry = _lock(entry)
-    _require(user, EDIT_PERM, entry.division)
+    _require(user, "change", entry)
     if entry.is_dropped:
         raise ValidationError("该事项已删减。")
     status_before = entry.status
@@ -684,7 +715,7 @@ def entry_restore(*, entry: CatalogEntry, user) -> list[CatalogEntry]:
     Entries that a lower level dropped on its own stay dropped.
     """
     entry = _lock(entry)
-    _require(user, EDIT_PERM, entry.division)
+    _require(user, "change", entry)
     if not entry.is_dropped:
         raise ValidationError("该事项未被删减。")
     status_before = entry.status

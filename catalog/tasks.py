@@ -15,9 +15,12 @@ from .notifications import (
     reviewers_by_division,
     send_once,
 )
+from .policies import entries as entry_policy
 
 User = get_user_model()
 
+# A notice is a few e-mails: two minutes means the mail server hangs, and the retry with backoff
+# is better than a worker held for the app-wide half hour.
 TASK_OPTIONS = {
     "bind": True,
     "autoretry_for": (OSError,),
@@ -40,7 +43,7 @@ def notify_entries_submitted(self, entry_ids: list[int], submitter_id: int | Non
     if not entries:
         return 0
     submitter = User.objects.filter(pk=submitter_id).first()
-    reviewers = reviewers_by_division([e.division for e in entries], "catalog.review_catalogentry")
+    reviewers = reviewers_by_division([e.division for e in entries], entry_policy)
     messages = [
         message_for(
             user,
@@ -81,6 +84,8 @@ def notify_entries_reviewed(self, entry_ids: list[int], reviewer_id: int | None)
     return send_once(self.request.id or f"entries-reviewed:{entry_ids}", messages)
 
 
+# Tying a whole city's service entries to their guides reads every entry and guide in scope:
+# minutes, not seconds.
 @shared_task(soft_time_limit=600, time_limit=660, ignore_result=True)
 def refresh_guide_links(
     divisions: list[int] | None = None,
@@ -95,6 +100,8 @@ def refresh_guide_links(
     return asdict(links_refresh(divisions=divisions, item_ids=item_ids, entry_ids=entry_ids))
 
 
+# A city-wide workbook import, or a derivation down to 170 townships, runs for many minutes;
+# the soft limit leaves the job time to record its failure and remove its uploaded file.
 @shared_task(soft_time_limit=25 * 60, time_limit=30 * 60, ignore_result=True)
 def run_catalog_job(job_id: int) -> str:
     """Run a catalog job (workbook preview or import, derivation); return its final status."""

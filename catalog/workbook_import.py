@@ -21,9 +21,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from districts.models import Division
-from districts.permissions import has_division_perm
 
-from . import services
+from . import policies, services
 from .models import (
     ELEMENT_COLUMNS,
     CatalogEntry,
@@ -258,8 +257,8 @@ class _Importer:
             )
         self.user_id = user.pk if user is not None else None
         self.error_rows = 0  # rows with errors so far, for the progress report
-        self.may_add_channels = services.may_add_reference(user, services.CHANNEL_PERM)
-        self.may_add_items = services.may_add_reference(user, services.ITEM_PERM)
+        self.may_add_channels = services.may_add_reference(user, policies.channels)
+        self.may_add_items = services.may_add_reference(user, policies.second_level_items)
         self.may_add_own = True
         if user is not None:
             try:
@@ -679,7 +678,7 @@ def import_catalog(
     Nothing is written when any row has an error or when ``dry_run`` is true. A problem with
     the file itself raises ``WorkbookError`` (with a message in Chinese), also writing nothing.
     """
-    if user is not None and not has_division_perm(user, services.EDIT_PERM, division):
+    if user is not None and not policies.entries.allows(user, "change", division):
         raise PermissionDenied(f"您没有{division.name}目录的修改权限，不能向其导入目录。")
     report = ImportReport(division=division, dry_run=dry_run)
     with transaction.atomic():

@@ -7,9 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from .banners import division_banner_set
-from .models import Division, Membership, Role
-from .permissions import holds_city_role
+from .models import Department, Division, Membership
+from .policies import departments as department_policy
+from .policies import divisions as division_policy
 from .services import (
+    check_department,
+    department_save,
     division_create,
     division_move,
     division_update,
@@ -19,7 +22,7 @@ from .services import (
     move_level,
 )
 
-EDITABLE = ("name", "slug", "kind", "display_order", "nbs_code")
+EDITABLE = ("name", "slug", "kind", "display_order", "nbs_code", "signoff_required")
 
 
 class DivisionForm(forms.ModelForm):
@@ -35,6 +38,7 @@ class DivisionForm(forms.ModelForm):
             "slug",
             "display_order",
             "nbs_code",
+            "signoff_required",
             "banner",
             "banner_alt",
         )
@@ -78,7 +82,6 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """The division tree with per-division counts; scoped to the user's divisions."""
 
     form = DivisionForm
-    scope_path = ""
     scoped_division_fields = ("parent",)
     list_display = ("tree_name", "code", "level", "kind", "child_count", "entry_count")
     list_filter = ("level", "kind")
@@ -102,6 +105,7 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("专栏横幅"), {"fields": ("banner_preview", "banner", "banner_alt")}),
+        (_("发布流程"), {"fields": ("signoff_required",)}),
     )
     change_list_template = "admin/districts/division/change_list.html"
 
@@ -124,7 +128,7 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return ("banner_preview",)
         # The official code is the register's; the level follows from the parent; only the
         # city's administrators move a division (and only while it holds no catalog).
-        if holds_city_role(request.user, Role.ADMINISTRATOR) and obj.parent_id is not None:
+        if division_policy.allows(request.user, "add") and obj.parent_id is not None:
             return ("code", "level", "banner_preview")
         return ("code", "parent", "level", "banner_preview")
 
@@ -137,7 +141,7 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return fieldsets
 
     def has_add_permission(self, request):
-        return holds_city_role(request.user, Role.ADMINISTRATOR)
+        return division_policy.allows(request.user, "add")
 
     def has_delete_permission(self, request, obj=None):
         # Divisions are referenced by catalogs and history; they are never deleted here.
@@ -220,14 +224,49 @@ class MembershipDivisionFilter(ScopedDivisionFilter):
     pass
 
 
+class MembershipForm(forms.ModelForm):
+    """The membership form: a department must be the division's own, for editors and reviewers."""
+
+    class Meta:
+        model = Membership
+        fields = ("user", "division", "role", "department", "is_active")
+
+    def clean(self):
+        cleaned = super().clean()
+        division = cleaned.get("division") or getattr(self.instance, "division", None)
+        role = cleaned.get("role")
+        if division is not None and role and not self.has_error("department"):
+            try:
+                check_department(division, role, cleaned.get("department"))
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("user", "user_full_name", "division", "role", "is_active", "created_at")
+    form = MembershipForm
+    list_display = (
+        "user",
+        "user_full_name",
+        "division",
+        "department",
+        "role",
+        "is_active",
+        "created_at",
+    )
     list_filter = ("role", "is_active", MembershipDivisionFilter)
-    search_fields = ("user__username", "user__first_name", "division__name")
-    list_select_related = ("user", "division")
+    search_fields = ("user__username", "user__first_name", "division__name", "department__name")
+    list_select_related = ("user", "division", "department")
     autocomplete_fields = ("division",)
     raw_id_fields = ("user",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department":
+            kwargs["queryset"] = department_policy.instances_for(request.user, "view").filter(
+                is_active=True
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("姓名"), ordering="user__first_name")
     def user_full_name(self, obj):
@@ -240,10 +279,54 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             membership_update(
-                membership=obj, role=obj.role, is_active=obj.is_active, changed_by=request.user
+                membership=obj,
+                role=obj.role,
+                is_active=obj.is_active,
+                changed_by=request.user,
+                department=obj.department,
             )
         else:
             membership = membership_grant(
-                user=obj.user, division=obj.division, role=obj.role, granted_by=request.user
+                user=obj.user,
+                division=obj.division,
+                role=obj.role,
+                granted_by=request.user,
+                department=obj.department,
             )
             obj.pk = membership.pk
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A division's departments (部门/科室/站所), kept by its administrator; never deleted."""
+
+    list_display = ("name", "division", "kind", "display_order", "staff_count", "is_active")
+    list_filter = ("kind", "is_active", ScopedDivisionFilter)
+    search_fields = ("name", "division__name")
+    list_select_related = ("division",)
+    autocomplete_fields = ("division",)
+    fields = ("division", "name", "kind", "display_order", "is_active")
+    ordering = ("division__tree_id", "division__lft", "display_order", "name", "pk")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_staff=Count("memberships", filter=Q(memberships__is_active=True), distinct=True)
+            )
+        )
+
+    @admin.display(description=_("人员数"), ordering="n_staff")
+    def staff_count(self, obj):
+        return obj.n_staff
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("division",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        # Items and staff point at departments: a merged department is switched off instead.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        department_save(department=obj, user=request.user)

@@ -1,8 +1,8 @@
 """Division scope for ModelAdmins: lists, change pages, filters, autocomplete, export, actions.
 
-A ModelAdmin that mixes this in names the lookup path from its model to a Division in
-``scope_path`` (empty for Division itself). Objects outside the user's scope are simply absent:
-their URLs answer 404, exactly like an id that does not exist.
+A ModelAdmin that mixes this in asks its model's policy (``districts.policy``) for every
+question: which rows, which divisions on the form, which actions. Objects outside the user's
+scope are simply absent: their URLs answer 404, exactly like an id that does not exist.
 """
 
 from __future__ import annotations
@@ -13,23 +13,44 @@ from django.db.models import Q
 from django.http import Http404
 
 from .models import Division, within_q
-from .permissions import memberships_of, scope_q_for
+from .policy import Policy, memberships_of, policy_for
 
 
-class ScopedAdminMixin:
-    #: Lookup path from the admin's model to its Division ("" for Division, "division__" ...).
-    scope_path: str = "division__"
+class PolicyAdminMixin:
+    """A ModelAdmin whose permission questions go to its model's policy."""
+
+    @property
+    def policy(self) -> Policy:
+        """Return the model's registered policy (the system checks ensure there is one)."""
+        return policy_for(self.model)
+
+    def has_view_permission(self, request, obj=None):
+        return self.policy.allows_any(request.user, "view", "change", obj=obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.policy.allows(request.user, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.policy.allows(request.user, "delete", obj)
+
+    def has_add_permission(self, request):
+        return self.policy.allows(request.user, "add")
+
+    def has_export_permission(self, request):
+        # django-import-export's export: whoever may view the rows (they come from the
+        # scoped get_queryset) may export them.
+        return self.policy.allows_any(request.user, "view", "change")
+
+
+class ScopedAdminMixin(PolicyAdminMixin):
     #: Foreign keys to Division on the form whose choices are limited to the user's scope.
     scoped_division_fields: tuple[str, ...] = ("division", "parent")
 
     def get_queryset(self, request):
         """Return the rows in divisions where the user may view or change this model."""
-        qs = super().get_queryset(request)
-        opts = self.opts
-        view, change = (f"{opts.app_label}.{a}_{opts.model_name}" for a in ("view", "change"))
         # Per role, not per membership: a reviewer somewhere must not see memberships there
         # just because they administer somewhere else.
-        return qs.filter(scope_q_for(request.user, view, change, prefix=self.scope_path))
+        return self.policy.filter(super().get_queryset(request), request.user, "view", "change")
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index for a missing object; out of scope must look missing,
@@ -54,34 +75,11 @@ class ScopedAdminMixin:
         self._404_unless_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
-    def _perm(self, request, action: str, obj) -> bool:
-        codename = f"{self.opts.app_label}.{action}_{self.opts.model_name}"
-        return (
-            request.user.has_perm(codename, obj)
-            if obj is not None
-            else request.user.has_perm(codename)
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return self._perm(request, "view", obj) or self._perm(request, "change", obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._perm(request, "change", obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._perm(request, "delete", obj)
-
-    def has_add_permission(self, request):
-        return self._perm(request, "add", None)
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.scoped_division_fields and db_field.related_model is Division:
             match = request.resolver_match
-            perm = "add" if match and match.url_name.endswith("_add") else "change"
-            codename = f"{self.opts.app_label}.{perm}_{self.opts.model_name}"
-            kwargs["queryset"] = Division.objects.filter(
-                scope_q_for(request.user, codename)
-            ).order_by("tree_id", "lft")
+            action = "add" if match and match.url_name.endswith("_add") else "change"
+            kwargs["queryset"] = self.policy.divisions_for(request.user, action)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -90,7 +88,6 @@ class ScopedDivisionFilter(admin.SimpleListFilter):
 
     title = "区划(含下级)"
     parameter_name = "within"
-    scope_path = "division__"
 
     def __init__(self, request, params, model, model_admin):
         self.model_admin = model_admin
@@ -98,9 +95,7 @@ class ScopedDivisionFilter(admin.SimpleListFilter):
 
     def _visible(self, request, model_admin):
         # The divisions whose rows this admin shows the user (per role, like get_queryset).
-        opts = model_admin.opts
-        perms = (f"{opts.app_label}.{a}_{opts.model_name}" for a in ("view", "change"))
-        return Division.objects.filter(scope_q_for(request.user, *perms))
+        return policy_for(model_admin.model).divisions_for(request.user, "view", "change")
 
     def lookups(self, request, model_admin):
         # Townships are many (170 in Changsha): list them only where they are the user's own.
@@ -117,4 +112,5 @@ class ScopedDivisionFilter(admin.SimpleListFilter):
         division = self._visible(request, self.model_admin).filter(code=code).first()
         if division is None:
             return queryset.none()
-        return queryset.filter(within_q(division, prefix=self.scope_path))
+        path = policy_for(self.model_admin.model).path
+        return queryset.filter(within_q(division, prefix=f"{path}__" if path else ""))

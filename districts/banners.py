@@ -83,9 +83,9 @@ def division_banner_set(*, division: Division, banner, alt: str, user=None) -> D
     The old file is deleted only after the new row is committed, so a failed save never
     leaves the column pointing at a missing image.
     """
-    from .permissions import has_division_perm
+    from .policies import divisions as division_policy
 
-    if user is not None and not has_division_perm(user, "districts.change_division", division):
+    if user is not None and not division_policy.allows(user, "change", division):
         raise PermissionDenied(f"您无权修改{division.name}的专栏横幅。")
     old = division.banner.name if division.banner else ""
     if banner is None:

@@ -119,6 +119,11 @@ class Division(MPTTModel):
         blank=True,
         help_text=_("读屏软件朗读的文字，说明图片内容，如“浏阳河畔的芙蓉区街景”。"),
     )
+    signoff_required = models.BooleanField(
+        _("发布前须领导签发"),
+        default=False,
+        help_text=_("开启后，本级公开信息审核通过后先进入“待签发”，由本级签发领导签发后才发布。"),
+    )
 
     objects = DivisionManager()
 
@@ -218,11 +223,47 @@ class Role(models.TextChoices):
     EDITOR = "editor", _("填报")
     REVIEWER = "reviewer", _("审核")
     ADMINISTRATOR = "administrator", _("管理")
+    #: The leader who signs off (签发) what the office approved, where the division asks for it.
+    LEADER = "leader", _("签发")
+
+
+class Department(models.Model):
+    """A department inside a division (区民政局, 城管执法大队, 街道社会事务办): it owns items.
+
+    Staff may belong to one; its editors then see and edit only what it owns, while the
+    division's disclosure office (staff without a department) coordinates everything.
+    """
+
+    class Kind(models.TextChoices):
+        BUREAU = "部门", _("部门")
+        SECTION = "科室", _("科室")
+        STATION = "站所", _("站所")
+
+    division = models.ForeignKey(
+        Division, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="departments"
+    )
+    name = models.CharField(_("部门名称"), max_length=60)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.BUREAU)
+    display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
+    is_active = models.BooleanField(
+        _("有效"), default=True, help_text=_("撤并的部门停用即可：其历史事项仍指向它。")
+    )
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["division__tree_id", "division__lft", "display_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "name"], name="department_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class MembershipQuerySet(models.QuerySet):
     def for_user(self, user) -> MembershipQuerySet:
-        return self.filter(user=user, is_active=True).select_related("division")
+        return self.filter(user=user, is_active=True).select_related("division", "department")
 
     def within(self, division: Division) -> MembershipQuerySet:
         return self.filter(within_q(division, prefix="division__"))
@@ -241,6 +282,15 @@ class Membership(models.Model):
         Division, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="memberships"
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text=_("留空即本级政务公开办：可见并协调本级全部事项。"),
+    )
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -254,11 +304,13 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["user", "division", "role"], name="membership_unique_role"
             ),
+            # Departments hold editors and reviewers; administering the division and signing
+            # off its releases are the office's and the leader's, never a department's.
+            models.CheckConstraint(
+                condition=Q(department__isnull=True) | Q(role__in=["editor", "reviewer"]),
+                name="membership_department_role",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.division} · {self.get_role_display()}"
-
-    @property
-    def scope_division(self) -> Division:
-        return self.division

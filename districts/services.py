@@ -10,8 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from .models import Division, Membership, Role
-from .permissions import has_division_perm, holds_city_role
+from .models import Department, Division, Membership, Role
+from .policies import departments as department_policy
+from .policies import divisions as division_policy
+from .policies import memberships as membership_policy
 
 DIVISION_FIELDS = ("name", "level", "kind", "slug", "display_order", "nbs_code")
 
@@ -77,26 +79,55 @@ def divisions_load(*, path: Path) -> LoadReport:
 
 def _require_membership_admin(acting, division: Division) -> None:
     """Refuse ``acting`` unless they administer ``division`` (None: the system itself)."""
-    if acting is not None and not has_division_perm(acting, "districts.add_membership", division):
+    if acting is not None and not membership_policy.allows(acting, "add", division):
         raise PermissionDenied(f"您无权管理{division.name}的人员角色。")
 
 
+#: The roles a department's staff may hold; administering and signing off are the office's.
+DEPARTMENT_ROLES = (Role.EDITOR, Role.REVIEWER)
+
+
+def check_department(division: Division, role: str, department: Department | None) -> None:
+    """Refuse a department that is not ``division``'s, is switched off, or cannot hold ``role``."""
+    if department is None:
+        return
+    if department.division_id != division.pk:
+        raise ValidationError({"department": f"“{department.name}”不是{division.name}的部门。"})
+    if not department.is_active:
+        raise ValidationError({"department": f"“{department.name}”已停用，不能再加入人员。"})
+    if role not in DEPARTMENT_ROLES:
+        raise ValidationError(
+            {"department": "部门人员只能担任填报或审核角色；管理与签发属于本级政务公开办和领导。"}
+        )
+
+
 @transaction.atomic
-def membership_grant(*, user, division: Division, role: str, granted_by=None) -> Membership:
+def membership_grant(
+    *, user, division: Division, role: str, granted_by=None, department: Department | None = None
+) -> Membership:
     """Give ``user`` ``role`` in ``division`` (idempotent) and make them staff; return it.
 
     ``granted_by`` is the administrator acting (None: the system, e.g. the demo loader); they
-    must administer ``division``, so nobody grants a role above their own scope.
+    must administer ``division``, so nobody grants a role above their own scope. With
+    ``department`` the user works in that department of ``division`` (editors and reviewers).
     """
     if role not in Role.values:
         raise ValidationError(f"未知角色：{role}")
     _require_membership_admin(granted_by, division)
+    check_department(division, role, department)
     membership, created = Membership.objects.get_or_create(
-        user=user, division=division, role=role, defaults={"is_active": True}
+        user=user,
+        division=division,
+        role=role,
+        defaults={"is_active": True, "department": department},
     )
-    if not created and not membership.is_active:
+    if not created and (
+        not membership.is_active
+        or membership.department_id != (department.pk if department else None)
+    ):
         membership.is_active = True
-        membership.save(update_fields=["is_active"])
+        membership.department = department
+        membership.save(update_fields=["is_active", "department"])
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
@@ -135,7 +166,8 @@ def level_under(parent: Division | None) -> str:
 
 
 def _require_city_administrator(user, doing: str) -> None:
-    if user is not None and not holds_city_role(user, Role.ADMINISTRATOR):
+    # The tree's shape is one power (add, move, re-level), granted to the city's administrators.
+    if user is not None and not division_policy.allows(user, "add"):
         raise PermissionDenied(f"{doing}是市级管理员的权限。")
 
 
@@ -202,9 +234,9 @@ def division_update(*, division: Division, changes: dict, user=None) -> Division
     The official code, the parent and the level come from the national register and are
     changed only by loading the reference data again.
     """
-    if user is not None and not has_division_perm(user, "districts.change_division", division):
+    if user is not None and not division_policy.allows(user, "change", division):
         raise PermissionDenied(f"您无权修改{division.name}。")
-    allowed = {"name", "slug", "kind", "display_order", "nbs_code"}
+    allowed = {"name", "slug", "kind", "display_order", "nbs_code", "signoff_required"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"不能在此修改：{'、'.join(sorted(unknown))}")
@@ -218,18 +250,47 @@ def division_update(*, division: Division, changes: dict, user=None) -> Division
     return division
 
 
+_KEEP = object()
+
+
 @transaction.atomic
 def membership_update(
-    *, membership: Membership, role: str, is_active: bool, changed_by=None
+    *, membership: Membership, role: str, is_active: bool, changed_by=None, department=_KEEP
 ) -> Membership:
-    """Change a membership's role or switch it on or off; return it.
+    """Change a membership's role or department, or switch it on or off; return it.
 
     ``changed_by`` must administer the membership's division (None: the system).
     """
     if role not in Role.values:
         raise ValidationError(f"未知角色：{role}")
     _require_membership_admin(changed_by, membership.division)
+    if department is not _KEEP:
+        membership.department = department
+    check_department(membership.division, role, membership.department)
     membership.role, membership.is_active = role, is_active
     membership.full_clean()
-    membership.save(update_fields=["role", "is_active"])
+    membership.save(update_fields=["role", "is_active", "department"])
     return membership
+
+
+@transaction.atomic
+def department_save(*, department: Department, user=None) -> Department:
+    """Create or change a department of a division and return it.
+
+    The division's administrators (or those above) keep its departments; the division of an
+    existing department never changes (its items and staff belong there).
+    """
+    if user is not None and not department_policy.allows(
+        user, "change" if department.pk else "add", department.division
+    ):
+        raise PermissionDenied(f"您无权管理{department.division.name}的部门。")
+    if department.pk:
+        before = Department.objects.select_for_update().get(pk=department.pk)
+        if before.division_id != department.division_id:
+            raise ValidationError({"division": "部门的所属区划不能更改。"})
+    department.name = (department.name or "").strip()
+    if not department.name:
+        raise ValidationError({"name": "请填写部门名称。"})
+    department.full_clean()
+    department.save()
+    return department

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from districts.admin_scope import PolicyAdminMixin
 from outbox.services import enqueue
 
 from .models import Guide, SyncFailure, SyncRun
+from .policies import sync_runs as sync_policy
 from .tasks import retry_failed_guides, sync_guides
-
-RUN_PERM = "guides.run_sync"
 
 
 class ReadOnlyAdminMixin:
@@ -33,7 +33,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Guide)
-class GuideAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GuideAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "area_code", "division", "type_name", "status", "changed_at"]
     list_filter = ["status", "type_name", "division"]
     search_fields = ["name", "unify_id", "rights_code", "task_code", "org_name"]
@@ -95,7 +95,7 @@ class SyncFailureInline(admin.TabularInline):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "kind",
@@ -173,7 +173,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_run_sync": request.user.has_perm(RUN_PERM),
+            "can_run_sync": sync_policy.allows(request.user, "run_sync"),
             "running_run": SyncRun.objects.live().first(),
         }
         return super().changelist_view(request, extra_context)
@@ -184,7 +184,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "can_retry": bool(
                 run is not None
-                and request.user.has_perm(RUN_PERM)
+                and sync_policy.allows(request.user, "run_sync")
                 and run.is_finished
                 and run.failures.filter(resolved_by__isnull=True).exclude(unify_id="").exists()
             ),
@@ -198,7 +198,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """Queue a full sync (POST only) and go back to the list of runs."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm(RUN_PERM):
+        if not sync_policy.allows(request.user, "run_sync"):
             raise Http404
         # A running run whose worker went silent does not block: the new run takes it over.
         running = SyncRun.objects.live().first()
@@ -213,7 +213,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """Queue a retry of the run's failed items (POST only)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not request.user.has_perm(RUN_PERM):
+        if not sync_policy.allows(request.user, "run_sync"):
             raise Http404
         run = SyncRun.objects.filter(pk=pk).first()
         if run is None:

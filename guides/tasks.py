@@ -17,6 +17,9 @@ from .sync import SyncBusy, sync_full, sync_retry
 User = get_user_model()
 
 # No automatic retry: a failed run is recorded with its reasons and the next one starts fresh.
+# A full sync pages through the provincial platform with polite backoff and can take most of an
+# hour; the hard limit stays below the broker's visibility timeout (an hour, settings), so that
+# a sync still running is never handed to a second worker.
 SYNC_TASK_OPTIONS = {
     "bind": True,
     "acks_late": True,

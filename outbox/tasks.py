@@ -7,6 +7,8 @@ from celery.signals import worker_ready
 
 from . import services
 
+# Handing messages to the broker takes milliseconds each (short timeouts in settings): minutes
+# mean the broker or the database hangs, and the next beat run, a minute later, takes over.
 TASK_OPTIONS = {"soft_time_limit": 240, "time_limit": 300, "ignore_result": True}
 
 

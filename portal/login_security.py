@@ -31,9 +31,6 @@ from django.db.models import Q, Sum
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from districts.models import Role
-from districts.permissions import holds_city_role
-
 from .models import LoginLockout
 
 logger = logging.getLogger(__name__)
@@ -264,7 +261,9 @@ class LoginForm(AdminAuthenticationForm):
 
 def may_unlock(user) -> bool:
     """Return True for the city's administrators (and superusers), who lift locks early."""
-    return bool(getattr(user, "is_staff", False)) and holds_city_role(user, Role.ADMINISTRATOR)
+    from .policies import lockouts
+
+    return bool(getattr(user, "is_staff", False)) and lockouts.allows(user, "unlock")
 
 
 @transaction.atomic

@@ -12,20 +12,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import CatalogEntry, Domain
+from catalog.models import Domain
+from catalog.policies import entries as entry_policy
 from catalog.review import SUBMIT_FIELD
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
-from districts.permissions import can_review, divisions_in, has_division_perm, scope_q_for
 
 from . import services, worklist
 from .forms import PublicationForm
 from .models import Attachment, Publication, PublicationEvent
+from .policies import publications as policy
 
 Status = Publication.Status
-
-
-class PublicationDivisionFilter(ScopedDivisionFilter):
-    scope_path = "division__"
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -101,6 +98,7 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "title_link",
         "division",
+        "department",
         "item_name",
         "status_badge",
         "deadline_badge",
@@ -113,12 +111,12 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = (
         "status",
         DeadlineFilter,
-        PublicationDivisionFilter,
+        ScopedDivisionFilter,
         DomainFilter,
     )
     search_fields = ("title", "doc_no")
     search_help_text = "按标题或文号查找"
-    list_select_related = ("division", "entry__item", "created_by")
+    list_select_related = ("division", "department", "entry__item", "created_by")
     autocomplete_fields = ("entry",)
     list_per_page = 50
     show_full_result_count = False
@@ -169,12 +167,6 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return obj.is_demo
 
     # -- permissions ----------------------------------------------------------------------
-    def get_queryset(self, request):
-        """Return the publications in the user's scope, filtered by division ids (no join)."""
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        perms = ("publications.view_publication", "publications.change_publication")
-        return qs.filter(divisions_in(scope_q_for(request.user, *perms)))
-
     def has_delete_permission(self, request, obj=None):
         # Publications are withdrawn, never deleted: their history and revisions point at them.
         return False
@@ -184,10 +176,7 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             # Only the entries the user sees in the catalog (as its autocomplete offers): one
             # posted from outside is refused like an id that does not exist, where the form's
             # own check would name the division it lies in.
-            perms = ("catalog.view_catalogentry", "catalog.change_catalogentry")
-            kwargs["queryset"] = CatalogEntry.objects.filter(
-                divisions_in(scope_q_for(request.user, *perms))
-            )
+            kwargs["queryset"] = entry_policy.instances_for(request.user, "view", "change")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
@@ -254,7 +243,9 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     user=request.user,
                     uploads=uploads,
                 )
-                obj.pk = created.pk
+                # The admin goes on to ask about ``obj`` (response_add): make it the row.
+                obj.pk, obj.division_id = created.pk, created.division_id
+                obj.department_id = created.department_id
         except ValidationError as error:
             # The form ran the same checks; this only fires on a race with another writer.
             raise PermissionDenied("；".join(error.messages)) from error
@@ -321,6 +312,8 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "recall": "撤回提交",
             "approve": "审核通过并发布",
             "return": "退回修改",
+            "sign": "签发并发布",
+            "sign_return": "签发退回",
             "withdraw": "撤销发布",
             "revise": "发起修订",
         }
@@ -336,6 +329,12 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             elif action == "return":
                 services.publication_return(
                     publication=publication, user=user, reason=request.POST.get("reason", "")
+                )
+            elif action == "sign":
+                services.publication_sign(publication=publication, user=user)
+            elif action == "sign_return":
+                services.publication_sign_return(
+                    publication=publication, user=user, reason=request.POST.get("sign_reason", "")
                 )
             elif action == "withdraw":
                 services.publication_withdraw(
@@ -378,14 +377,17 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         extra_context = extra_context or {}
         publication = (
             self.get_queryset(request)
-            .select_related("division", "submitted_by", "reviewed_by", "replaces")
+            .select_related(
+                "division", "department", "submitted_by", "reviewed_by", "signed_by", "replaces"
+            )
             .filter(pk=object_id)
             .first()
         )
         if publication is not None:
             user = request.user
-            may_edit = has_division_perm(user, services.EDIT_PERM, publication.division)
-            may_review = can_review(user, services.REVIEW_PERM, publication.division)
+            may_edit = policy.allows(user, "change", publication)
+            may_review = policy.allows(user, "review", publication)
+            may_sign = policy.allows(user, "sign", publication)
             own = publication.submitted_by_id == user.pk
             status = publication.status
             extra_context.update(
@@ -398,6 +400,7 @@ class PublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     "can_recall": may_edit and status == Status.SUBMITTED,
                     "can_decide": may_review and not own and status == Status.SUBMITTED,
                     "own_submission": own and status == Status.SUBMITTED,
+                    "can_sign": may_sign and status == Status.SIGNOFF,
                     "can_revise": may_edit and status == Status.PUBLISHED,
                     "can_withdraw": (may_edit or may_review) and status == Status.PUBLISHED,
                     "deadline": worklist.deadline_html(
@@ -450,7 +453,7 @@ class PublicationEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "publication",
         "user",
     )
-    list_filter = ("action", PublicationDivisionFilter)
+    list_filter = ("action", ScopedDivisionFilter)
     list_select_related = ("division", "publication", "user")
     search_fields = ("publication__title", "reason")
     show_full_result_count = False

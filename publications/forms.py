@@ -6,11 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from catalog.models import CatalogEntry
-from districts.permissions import has_division_perm
 
 from . import services
+from .editor import BodyEditorWidget
 from .files import ALLOWED_TEXT, check_upload
 from .models import Publication
+from .policies import publications as policy
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -50,7 +51,7 @@ class PublicationForm(forms.ModelForm):
             "body",
         ]
         widgets = {
-            "body": forms.Textarea(attrs={"rows": 14, "cols": 90}),
+            "body": BodyEditorWidget(),
             # A date input only accepts ISO dates, whatever the locale's display format.
             "formed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -68,9 +69,7 @@ class PublicationForm(forms.ModelForm):
 
     def clean_entry(self):
         entry: CatalogEntry = self.cleaned_data["entry"]
-        if self.instance.pk is None and not has_division_perm(
-            self.user, services.ADD_PERM, entry.division
-        ):
+        if self.instance.pk is None and not policy.allows(self.user, "add", entry.division):
             raise ValidationError(f"您没有{entry.division.name}公开信息的填报权限。")
         if entry.is_dropped:
             raise ValidationError(f"“{entry.item.name}”已从目录中删减，不能再发布信息。")

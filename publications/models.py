@@ -54,6 +54,8 @@ class Publication(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("待审核")
+        #: Approved by the office; waits for the division's leader to sign it off (签发).
+        SIGNOFF = "signoff", _("待签发")
         PUBLISHED = "published", _("已发布")
         WITHDRAWN = "withdrawn", _("已撤销发布")
         SUPERSEDED = "superseded", _("已被新版本替代")
@@ -67,6 +69,15 @@ class Publication(models.Model):
     # The entry's division, kept on the row so that scope filters need no join.
     division = models.ForeignKey(
         Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="publications"
+    )
+    # The department that owns it (defaults to its entry's); see CatalogEntry.department.
+    department = models.ForeignKey(
+        "districts.Department",
+        verbose_name=_("承办部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="publications",
     )
     title = models.CharField(_("标题"), max_length=300)
     doc_no = models.CharField(_("文号"), max_length=100, blank=True)
@@ -117,6 +128,15 @@ class Publication(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回原因"), blank=True)
     withdraw_reason = models.TextField(_("撤销原因"), blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
@@ -127,7 +147,10 @@ class Publication(models.Model):
         verbose_name = _("公开信息")
         verbose_name_plural = _("公开信息")
         ordering = ["-updated_at", "-id"]
-        permissions = [("review_publication", _("可审核公开信息"))]
+        permissions = [
+            ("review_publication", _("可审核公开信息")),
+            ("sign_publication", _("可签发公开信息")),
+        ]
         constraints = [
             # What the public reads carries its publish time; a withdrawal says why.
             models.CheckConstraint(
@@ -167,10 +190,6 @@ class Publication(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("portal:publication", kwargs={"pk": self.pk})
-
-    @property
-    def scope_division(self) -> Division:
-        return self.division
 
     @property
     def is_editable(self) -> bool:
@@ -221,10 +240,6 @@ class Attachment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("portal:attachment", kwargs={"pk": self.pk})
 
-    @property
-    def scope_division(self) -> Division:
-        return self.publication.division
-
 
 class PublicationEvent(models.Model):
     """One recorded step in a publication's life: who, when, from → to, why, what changed."""
@@ -238,6 +253,9 @@ class PublicationEvent(models.Model):
         RECALL = "recall", _("撤回提交")
         APPROVE = "approve", _("审核通过并发布")
         RETURN = "return", _("退回修改")
+        SEND_SIGNOFF = "send_signoff", _("审核通过，送签")
+        SIGN = "sign", _("签发并发布")
+        SIGN_RETURN = "sign_return", _("签发退回")
         WITHDRAW = "withdraw", _("撤销发布")
         REVISE = "revise", _("发起修订")
         SUPERSEDE = "supersede", _("被新版本替代")
@@ -278,7 +296,3 @@ class PublicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.publication_id}"
-
-    @property
-    def scope_division(self) -> Division:
-        return self.division

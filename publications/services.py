@@ -16,22 +16,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import CatalogEntry
-from districts.permissions import can_review, has_division_perm
+from districts.policy import acting_department
 from outbox.services import enqueue
 from workcalendar.calendar import CalendarNotCovered
 from workcalendar.deadlines import parse_time_limit
 
 from .files import check_upload
 from .models import Attachment, Publication, PublicationEvent
+from .policies import publications as policy
 from .sanitise import clean_html, clean_text
 from .signals import publication_status_changed
 
 Status = Publication.Status
 Action = PublicationEvent.Action
-
-ADD_PERM = "publications.add_publication"
-EDIT_PERM = "publications.change_publication"
-REVIEW_PERM = "publications.review_publication"
 
 # The fields staff write; everything else is set by the review chain.
 EDITABLE = ("title", "doc_no", "body", "formed_on", "responsible_body", "expires_on")
@@ -142,8 +139,8 @@ def _lock(publication: Publication) -> Publication:
         raise ValidationError("该公开信息已不存在，请刷新后重试。") from error
 
 
-def _require(user, perm: str, publication: Publication, doing: str) -> None:
-    if not has_division_perm(user, perm, publication.division):
+def _require(user, action: str, publication: Publication, doing: str) -> None:
+    if not policy.allows(user, action, publication):
         raise PermissionDenied(f"您没有{publication.division.name}公开信息的{doing}权限。")
 
 
@@ -155,7 +152,7 @@ def _require_status(publication: Publication, doing: str, *allowed: str) -> None
 
 
 def _require_reviewer(user, publication: Publication) -> None:
-    if not can_review(user, REVIEW_PERM, publication.division):
+    if not policy.allows(user, "review", publication):
         raise PermissionDenied(
             f"“{publication.title}”（{publication.division.name}）应由上级审核部门审核，您无权审核。"
         )
@@ -211,8 +208,13 @@ def publication_create(
     is_demo: bool = False,
 ) -> Publication:
     """Create a draft publication under ``entry`` and return it, with its attachments."""
-    if not has_division_perm(user, ADD_PERM, entry.division):
+    if not policy.allows(user, "add", entry.division):
         raise PermissionDenied(f"您没有{entry.division.name}公开信息的填报权限。")
+    department = acting_department(user, entry.division)
+    if department is not None and entry.department_id != department.pk:
+        raise PermissionDenied(
+            f"“{entry.item.name}”不由{department.name}承办，请在本部门承办的目录事项下填报。"
+        )
     if entry.is_dropped:
         raise ValidationError(
             f"“{entry.item.name}”已从{entry.division.name}的目录中删减，不能再发布信息。"
@@ -223,7 +225,13 @@ def publication_create(
         if not values.get(required):
             raise ValidationError({required: [f"{LABELS[required]}：必填。"]})
     publication = Publication(
-        entry=entry, division_id=entry.division_id, created_by=user, is_demo=is_demo, **values
+        entry=entry,
+        division_id=entry.division_id,
+        # Owned by the department that owns the entry (the office's when it has none).
+        department_id=entry.department_id,
+        created_by=user,
+        is_demo=is_demo,
+        **values,
     )
     publication.due_on, publication.due_note = due_for(entry, publication.formed_on)
     publication.full_clean()
@@ -251,7 +259,7 @@ def publication_create(
 def publication_update(*, publication: Publication, data: dict[str, Any], user) -> Publication:
     """Change a draft's fields and return it; published text is changed through a revision."""
     publication = _lock(publication)
-    _require(user, EDIT_PERM, publication, "修改")
+    _require(user, "change", publication, "修改")
     _require_status(publication, "直接修改（已发布的信息请“发起修订”）", Status.DRAFT)
     values = clean_values(data)
     changes = {}
@@ -276,7 +284,7 @@ def publication_update(*, publication: Publication, data: dict[str, Any], user) 
 def attachment_add(*, publication: Publication, upload, user) -> Attachment:
     """Check ``upload`` by its content, store it through the storage API and return it."""
     publication = _lock(publication)
-    _require(user, EDIT_PERM, publication, "修改")
+    _require(user, "change", publication, "修改")
     _require_status(publication, "添加附件", Status.DRAFT)
     checked = check_upload(upload)
     attachment = Attachment(
@@ -302,7 +310,7 @@ def attachment_add(*, publication: Publication, upload, user) -> Attachment:
 def attachment_remove(*, attachment: Attachment, user) -> None:
     """Remove an attachment from a draft (the stored file stays if an earlier revision uses it)."""
     publication = _lock(attachment.publication)
-    _require(user, EDIT_PERM, publication, "修改")
+    _require(user, "change", publication, "修改")
     _require_status(publication, "删除附件", Status.DRAFT)
     name, stored = attachment.name, attachment.file.name
     attachment.delete()
@@ -320,7 +328,7 @@ def attachment_remove(*, attachment: Attachment, user) -> None:
 def publication_submit(*, publication: Publication, user) -> Publication:
     """Send a draft to the reviewing office and return it."""
     publication = _lock(publication)
-    _require(user, EDIT_PERM, publication, "提交")
+    _require(user, "change", publication, "提交")
     _require_status(publication, "提交审核", Status.DRAFT)
     if publication.entry.is_dropped:
         raise ValidationError(f"所属目录事项“{publication.entry.item.name}”已删减，不能提交。")
@@ -341,7 +349,7 @@ def publication_submit(*, publication: Publication, user) -> Publication:
 def publication_recall(*, publication: Publication, user) -> Publication:
     """Take a submitted publication back to draft before it is reviewed and return it."""
     publication = _lock(publication)
-    _require(user, EDIT_PERM, publication, "撤回")
+    _require(user, "change", publication, "撤回")
     _require_status(publication, "撤回提交", Status.SUBMITTED)
     _move(publication, Status.DRAFT, Action.RECALL, user)
     return publication
@@ -368,6 +376,24 @@ def publication_approve(*, publication: Publication, user) -> Publication:
             "请先处理目录事项的删减（审核退回或恢复事项）后再审核。"
         )
     now = timezone.now()
+    publication.reviewed_by, publication.reviewed_at = user, now
+    if publication.division.signoff_required:
+        # The division asks its leader to sign off what its office approved (送签).
+        _move(
+            publication,
+            Status.SIGNOFF,
+            Action.SEND_SIGNOFF,
+            user,
+            fields=["reviewed_by", "reviewed_at"],
+        )
+        return publication
+    _publish(publication, user, now, Action.APPROVE, fields=["reviewed_by", "reviewed_at"])
+    _notify("reviewed", publication, user)
+    return publication
+
+
+def _publish(publication: Publication, user, now, action: str, fields: list[str]) -> None:
+    """Publish ``publication`` (locked, approved) now; it replaces its predecessor."""
     predecessor = publication.replaces
     if predecessor is not None:
         predecessor = Publication.objects.select_for_update().get(pk=predecessor.pk)
@@ -382,13 +408,50 @@ def publication_approve(*, publication: Publication, user) -> Publication:
             user,
             reason=f"由第{publication.revision}版替代",
         )
-    publication.reviewed_by, publication.reviewed_at, publication.published_at = user, now, now
+    publication.published_at = now
+    _move(publication, Status.PUBLISHED, action, user, fields=[*fields, "published_at"])
+
+
+def _require_signer(user, publication: Publication) -> None:
+    if not policy.allows(user, "sign", publication):
+        raise PermissionDenied(
+            f"“{publication.title}”须由{publication.division.name}的签发领导签发，您无权签发。"
+        )
+
+
+@transaction.atomic
+def publication_sign(*, publication: Publication, user) -> Publication:
+    """Sign off (签发) an approved publication and publish it; return it."""
+    publication = _lock(publication)
+    _require_signer(user, publication)
+    _require_status(publication, "签发", Status.SIGNOFF)
+    entry = CatalogEntry.objects.select_for_update(of=("self",)).get(pk=publication.entry_id)
+    if entry.is_dropped or entry.published_values is None:
+        raise ValidationError(
+            f"所属目录事项“{entry.item.name}”已被删减或尚未发布，不能签发；请退回后处理。"
+        )
+    now = timezone.now()
+    publication.signed_by, publication.signed_at = user, now
+    _publish(publication, user, now, Action.SIGN, fields=["signed_by", "signed_at"])
+    _notify("reviewed", publication, user)
+    return publication
+
+
+@transaction.atomic
+def publication_sign_return(*, publication: Publication, user, reason: str) -> Publication:
+    """Send a publication awaiting sign-off back to draft with ``reason``; return it."""
+    reason = _reason(reason, "签发退回")
+    publication = _lock(publication)
+    _require_signer(user, publication)
+    _require_status(publication, "签发退回", Status.SIGNOFF)
+    publication.return_reason = reason
     _move(
         publication,
-        Status.PUBLISHED,
-        Action.APPROVE,
+        Status.DRAFT,
+        Action.SIGN_RETURN,
         user,
-        fields=["reviewed_by", "reviewed_at", "published_at"],
+        reason=reason,
+        fields=["return_reason"],
     )
     _notify("reviewed", publication, user)
     return publication
@@ -424,8 +487,7 @@ def publication_withdraw(*, publication: Publication, user, reason: str) -> Publ
     reason = _reason(reason, "撤销发布")
     publication = _lock(publication)
     if not (
-        has_division_perm(user, EDIT_PERM, publication.division)
-        or can_review(user, REVIEW_PERM, publication.division)
+        policy.allows(user, "change", publication) or policy.allows(user, "review", publication)
     ):
         raise PermissionDenied(f"您没有撤销{publication.division.name}公开信息的权限。")
     _require_status(publication, "撤销发布", Status.PUBLISHED)
@@ -450,7 +512,7 @@ def publication_revise(*, publication: Publication, user) -> Publication:
     The published version stays on the portal, unchanged, until the revision is approved.
     """
     publication = _lock(publication)
-    _require(user, EDIT_PERM, publication, "修订")
+    _require(user, "change", publication, "修订")
     _require_status(publication, "发起修订", Status.PUBLISHED)
     existing = Publication.objects.filter(replaces=publication).first()
     if existing is not None:

@@ -19,9 +19,11 @@ from catalog.notifications import (
     reviewers_by_division,
     send_once,
 )
+from catalog.policies import entries as entry_policy
 from catalog.tasks import TASK_OPTIONS
 
 from .models import Publication
+from .policies import publications as publication_policy
 
 User = get_user_model()
 
@@ -38,7 +40,7 @@ def notify_publication_submitted(self, publication_id: int, submitter_id: int | 
     )
     if publication is None:
         return 0
-    reviewers = reviewers_by_division([publication.division], "publications.review_publication")
+    reviewers = reviewers_by_division([publication.division], publication_policy)
     messages = [
         message_for(
             user,
@@ -119,12 +121,8 @@ def send_review_digest(self, today: str | None = None) -> int:
     """Mail each reviewing office what has waited more than 3 working days; return the count."""
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     entries, publications = waiting_too_long(day)
-    entry_reviewers = reviewers_by_division(
-        [e.division for e in entries], "catalog.review_catalogentry"
-    )
-    pub_reviewers = reviewers_by_division(
-        [p.division for p in publications], "publications.review_publication"
-    )
+    entry_reviewers = reviewers_by_division([e.division for e in entries], entry_policy)
+    pub_reviewers = reviewers_by_division([p.division for p in publications], publication_policy)
     entries_by_user = group_for_recipients(entries, entry_reviewers)
     pubs_by_user = group_for_recipients(publications, pub_reviewers)
     messages = [

@@ -13,16 +13,11 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from catalog.models import CatalogEntry, Domain, ReviewStatus
-from districts.permissions import (
-    divisions_in,
-    memberships_of,
-    permissions_for,
-    review_q,
-    scope_q_for,
-)
+from catalog.models import Domain, ReviewStatus
+from catalog.policies import entries as entry_policy
 
 from .models import Publication
+from .policies import publications as policy
 
 Status = Publication.Status
 PAGE_SIZE = 50
@@ -31,6 +26,7 @@ SOON_WORKING_DAYS = 3
 TABS = {
     "todo": "待办",
     "review": "待审",
+    "signoff": "待签",
     "published": "已发",
 }
 
@@ -104,33 +100,40 @@ def deadline_html(publication: Publication, today: dt.date, soon: dt.date) -> st
 
 
 def _is_reviewer(user) -> bool:
-    if user.is_superuser:
-        return True
-    return any(
-        "publications.review_publication" in permissions_for(m) for m in memberships_of(user)
-    )
+    return policy.allows(user, "review")
 
 
 def tab_filters(user) -> dict[str, Q]:
     """Return, per tab, the Q that selects the user's rows (scope included)."""
-    edit = divisions_in(scope_q_for(user, "publications.change_publication"))
-    view = divisions_in(
-        scope_q_for(user, "publications.view_publication", "publications.change_publication")
-    )
+    edit = policy.scope_q(user, "change")
+    view = policy.scope_q(user, "view", "change")
     if _is_reviewer(user):
         waiting = (
-            divisions_in(review_q(user, "publications.review_publication"))
-            & Q(status=Status.SUBMITTED)
-            & ~Q(submitted_by=user)
+            policy.scope_q(user, "review") & Q(status=Status.SUBMITTED) & ~Q(submitted_by=user)
         )
     else:
         # Someone who does not review sees what they sent up and still waits.
         waiting = edit & Q(status=Status.SUBMITTED)
+    if policy.allows(user, "sign"):
+        signing = policy.scope_q(user, "sign") & Q(status=Status.SIGNOFF)
+    else:
+        # Everyone else sees what their office approved and now waits for the leader.
+        signing = view & Q(status=Status.SIGNOFF)
     return {
         "todo": edit & Q(status=Status.DRAFT),
         "review": waiting,
+        "signoff": signing,
         "published": view & Q(status=Status.PUBLISHED),
     }
+
+
+def default_tab(user) -> str:
+    """Return the tab the list opens on: what the user must act on first."""
+    if policy.allows(user, "sign") and not policy.allows(user, "change"):
+        return "signoff"
+    if _is_reviewer(user) and not policy.allows(user, "change"):
+        return "review"
+    return "todo"
 
 
 # Ids beyond this are no row of ours; SQLite would overflow on them.
@@ -155,7 +158,7 @@ def build(request) -> dict:
     """Return the template context of the working list for ``request``'s user and filters."""
     user = request.user
     params = request.GET
-    tab = params.get("tab") if params.get("tab") in TABS else "todo"
+    tab = params.get("tab") if params.get("tab") in TABS else default_tab(user)
     filters = tab_filters(user)
 
     narrow = Q()
@@ -196,6 +199,7 @@ def build(request) -> dict:
     order = {
         "todo": [F("due_on").asc(nulls_last=True), "-updated_at"],
         "review": ["submitted_at", "id"],
+        "signoff": ["reviewed_at", "id"],
         "published": ["-published_at", "-id"],
     }[tab]
     try:
@@ -214,10 +218,8 @@ def build(request) -> dict:
         row.deadline_cell = deadline_html(row, today, soon)
 
     entries_waiting = (
-        CatalogEntry.objects.filter(
-            review_q(user, "catalog.review_catalogentry", prefix="division__"),
-            status=ReviewStatus.SUBMITTED,
-        )
+        entry_policy.instances_for(user, "review")
+        .filter(status=ReviewStatus.SUBMITTED)
         .exclude(submitted_by=user)
         .count()
         if _is_reviewer(user)

@@ -12,6 +12,9 @@ from guides.models import SyncRun
 
 from . import indexing
 
+# The largest jobs are a first sync run's (every guide it wrote) and an approval of city entries
+# (every entry derived from them, at every level): jieba segments each one, which can take
+# minutes on a whole city; the usual incremental updates finish far sooner under the same limits.
 TASK_OPTIONS = {
     "bind": True,
     "autoretry_for": (OSError,),
@@ -38,9 +41,3 @@ def search_index_sync_run(self, run_id: int) -> int:
     if run is None:
         return 0
     return indexing.index_guides_changed_since(run.started_at).total
-
-
-@shared_task(**TASK_OPTIONS)
-def search_index_rebuild(self, kind: str | None = None) -> int:
-    """Rebuild the index of ``kind`` (or all kinds); return how many documents it holds."""
-    return indexing.index_rebuild([kind] if kind else None).total

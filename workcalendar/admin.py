@@ -1,6 +1,6 @@
 """Staff admin for the working-day calendar; every write goes through workcalendar.services.
 
-Who may do what follows the model permissions (granted per role in districts.permissions):
+Who may do what is asked of the models' policies (granted per role in workcalendar.policies):
 all staff may look, the city office's administrators and superusers maintain it, and only
 superusers forget a whole year.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+
+from districts.admin_scope import PolicyAdminMixin
 
 from . import services
 from .models import CalendarYear, SpecialDay
@@ -50,7 +52,7 @@ class SourceFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("year", "holiday_count", "makeup_count", "source", "updated_at")
     list_filter = (SourceFilter,)
     search_fields = ("=year", "source", "note")
@@ -115,7 +117,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpecialDay)
-class SpecialDayAdmin(admin.ModelAdmin):
+class SpecialDayAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("date", "weekday", "kind", "name", "calendar_year")
     list_filter = ("kind", "calendar_year", "name")
     search_fields = ("name",)

@@ -5,9 +5,9 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from catalog.models import CatalogEntry
-from districts.permissions import scope_q_for
 from guides.models import Guide
 from publications.models import Attachment, Publication
+from publications.policies import attachments as attachment_policy
 
 
 def guide(request, unify_id):
@@ -40,15 +40,7 @@ def attachment(request, pk):
     if not public:
         user = request.user
         visible = (
-            Publication.objects.filter(
-                scope_q_for(
-                    user,
-                    "publications.view_publication",
-                    "publications.change_publication",
-                    prefix="division__",
-                ),
-                pk=item.publication_id,
-            ).exists()
+            attachment_policy.instances_for(user, "view", "change").filter(pk=item.pk).exists()
             if user.is_authenticated and user.is_staff
             else False
         )

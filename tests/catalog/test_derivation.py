@@ -24,7 +24,6 @@ from catalog.services import (
     entry_create,
     entry_drop,
     entry_keep_own,
-    entry_personalise,
     entry_restore,
     entry_update,
     get_value,
@@ -250,7 +249,7 @@ def test_city_change_is_followed_down_two_levels(tree, city, wenyilu, user):
     city_entry = tree[0]
     old_content = city_entry.content
 
-    entry_personalise(entry=city_entry, element="content", value="  市级新内容 ", user=user)
+    entry_update(entry=city_entry, changes={"content": "  市级新内容 "}, user=user)
 
     city_entry.refresh_from_db()
     assert city_entry.content == "市级新内容", "text is stripped"
@@ -279,9 +278,7 @@ def test_city_change_is_followed_down_two_levels(tree, city, wenyilu, user):
 def test_unchanged_value_is_no_write(tree, user):
     city_entry = tree[0]
     before = snapshot()
-    returned = entry_personalise(
-        entry=city_entry, element="content", value=city_entry.content, user=user
-    )
+    returned = entry_update(entry=city_entry, changes={"content": city_entry.content}, user=user)
     assert returned.pk == city_entry.pk
     assert snapshot() == before
     assert not events(Action.PERSONALISE).exists()
@@ -293,7 +290,7 @@ def test_overridden_element_stays_and_records_upstream_change(
     city_entry = tree[0]
     district_entry = entry_of(furong, city_entry)
 
-    entry_personalise(entry=district_entry, element="content", value="芙蓉区内容", user=other_user)
+    entry_update(entry=district_entry, changes={"content": "芙蓉区内容"}, user=other_user)
     district_entry.refresh_from_db()
     assert district_entry.overridden == ["content"]
     assert district_entry.upstream_changed == []
@@ -301,7 +298,7 @@ def test_overridden_element_stays_and_records_upstream_change(
         assert entry_of(township, city_entry).content == "芙蓉区内容"
         assert entry_of(township, city_entry).overridden == []
 
-    entry_personalise(entry=city_entry, element="content", value="市级第二版", user=user)
+    entry_update(entry=city_entry, changes={"content": "市级第二版"}, user=user)
 
     district_entry.refresh_from_db()
     assert district_entry.content == "芙蓉区内容"
@@ -323,7 +320,7 @@ def test_overridden_element_stays_and_records_upstream_change(
     assert list(CatalogEntry.objects.needing_attention()) == [district_entry]
 
     # A second move upstream does not flag twice.
-    entry_personalise(entry=city_entry, element="content", value="市级第三版", user=user)
+    entry_update(entry=city_entry, changes={"content": "市级第三版"}, user=user)
     district_entry.refresh_from_db()
     assert district_entry.upstream_changed == ["content"]
     assert district_entry.content == "芙蓉区内容"
@@ -335,12 +332,12 @@ def test_accept_upstream_restores_following_and_propagates(
 ):
     city_entry = tree[0]
     district_entry = entry_of(furong, city_entry)
-    entry_personalise(entry=district_entry, element="content", value="芙蓉区内容", user=other_user)
+    entry_update(entry=district_entry, changes={"content": "芙蓉区内容"}, user=other_user)
     # 朝阳街 keeps a value of its own; 文艺路 follows 芙蓉区.
-    entry_personalise(
-        entry=entry_of(chaoyang, city_entry), element="content", value="朝阳街内容", user=other_user
+    entry_update(
+        entry=entry_of(chaoyang, city_entry), changes={"content": "朝阳街内容"}, user=other_user
     )
-    entry_personalise(entry=city_entry, element="content", value="市级新内容", user=user)
+    entry_update(entry=city_entry, changes={"content": "市级新内容"}, user=user)
 
     returned = entry_accept_upstream(entry=district_entry, element="content", user=other_user)
 
@@ -363,7 +360,7 @@ def test_accept_upstream_restores_following_and_propagates(
     )
 
     # From now on 芙蓉区 follows the city again, and passes the change on.
-    entry_personalise(entry=city_entry, element="content", value="市级再改", user=user)
+    entry_update(entry=city_entry, changes={"content": "市级再改"}, user=user)
     assert entry_of(furong, city_entry).content == "市级再改"
     assert entry_of(wenyilu, city_entry).content == "市级再改"
     assert entry_of(chaoyang, city_entry).content == "朝阳街内容"
@@ -379,8 +376,8 @@ def test_accept_upstream_without_source_refused(tree, user):
 def test_keep_own_clears_the_flag_and_keeps_the_value(tree, furong, wenyilu, user, other_user):
     city_entry = tree[0]
     district_entry = entry_of(furong, city_entry)
-    entry_personalise(entry=district_entry, element="basis", value="芙蓉区依据", user=other_user)
-    entry_personalise(entry=city_entry, element="basis", value="市级依据", user=user)
+    entry_update(entry=district_entry, changes={"basis": "芙蓉区依据"}, user=other_user)
+    entry_update(entry=city_entry, changes={"basis": "市级依据"}, user=user)
 
     entry_keep_own(entry=district_entry, element="basis", user=other_user)
 
@@ -398,7 +395,7 @@ def test_keep_own_clears_the_flag_and_keeps_the_value(tree, furong, wenyilu, use
     assert events(Action.KEEP_OWN).count() == 1
 
     # Still personalised: the next city change flags it again.
-    entry_personalise(entry=city_entry, element="basis", value="市级依据二", user=user)
+    entry_update(entry=city_entry, changes={"basis": "市级依据二"}, user=user)
     district_entry.refresh_from_db()
     assert district_entry.upstream_changed == ["basis"]
     assert district_entry.basis == "芙蓉区依据"
@@ -407,11 +404,11 @@ def test_keep_own_clears_the_flag_and_keeps_the_value(tree, furong, wenyilu, use
 def test_personalising_a_flagged_element_again_settles_it(tree, furong, user):
     city_entry = tree[0]
     district_entry = entry_of(furong, city_entry)
-    entry_personalise(entry=district_entry, element="remarks", value="区级备注", user=user)
-    entry_personalise(entry=city_entry, element="remarks", value="市级备注", user=user)
+    entry_update(entry=district_entry, changes={"remarks": "区级备注"}, user=user)
+    entry_update(entry=city_entry, changes={"remarks": "市级备注"}, user=user)
     assert entry_of(furong, city_entry).upstream_changed == ["remarks"]
 
-    entry_personalise(entry=district_entry, element="remarks", value="区级备注二", user=user)
+    entry_update(entry=district_entry, changes={"remarks": "区级备注二"}, user=user)
 
     district_entry.refresh_from_db()
     assert district_entry.remarks == "区级备注二"
@@ -423,7 +420,7 @@ def test_channels_propagate_and_an_override_stays(
     tree, furong, tianxin, wenyilu, chaoyang, podzijie, channels, user
 ):
     city_entry = tree[0]
-    entry_personalise(entry=city_entry, element="channels", value=channels[1:3], user=user)
+    entry_update(entry=city_entry, changes={"channels": channels[1:3]}, user=user)
 
     expected = sorted(c.pk for c in channels[1:3])
     for division in (furong, tianxin, wenyilu, chaoyang, podzijie):
@@ -433,10 +430,8 @@ def test_channels_propagate_and_an_override_stays(
     assert follow.old_value == [channels[0].name]
 
     district_entry = entry_of(furong, city_entry)
-    entry_personalise(entry=district_entry, element="channels", value=[channels[4].pk], user=user)
-    entry_personalise(
-        entry=city_entry, element="channels", value=[channels[0], channels[3]], user=user
-    )
+    entry_update(entry=district_entry, changes={"channels": [channels[4].pk]}, user=user)
+    entry_update(entry=city_entry, changes={"channels": [channels[0], channels[3]]}, user=user)
 
     assert get_value(entry_of(furong, city_entry), "channels") == [channels[4].pk]
     assert entry_of(furong, city_entry).upstream_changed == ["channels"]
@@ -468,8 +463,8 @@ def test_audience_and_mode_propagate(tree, furong, wenyilu, podzijie, user):
 
     # A township overrides the mode; the city's next mode change leaves it and flags it.
     township_entry = entry_of(wenyilu, city_entry)
-    entry_personalise(entry=township_entry, element="mode", value=[False, True], user=user)
-    entry_personalise(entry=city_entry, element="mode", value=[True, False], user=user)
+    entry_update(entry=township_entry, changes={"mode": [False, True]}, user=user)
+    entry_update(entry=city_entry, changes={"mode": [True, False]}, user=user)
     township_entry.refresh_from_db()
     assert (township_entry.mode_active, township_entry.mode_on_request) == (False, True)
     assert township_entry.upstream_changed == ["mode"]
@@ -483,7 +478,7 @@ def test_levels_propagate(tree, furong, wenyilu, chaoyang, user):
         {"level": " 市级 ", "channels": ["政府网站", " 政府公报", ""]},
         {"level": "县级", "channels": []},
     ]
-    entry_personalise(entry=city_entry, element="levels", value=levels, user=user)
+    entry_update(entry=city_entry, changes={"levels": levels}, user=user)
 
     normalised = [
         {"level": "市级", "channels": ["政府网站", "政府公报"]},
@@ -495,14 +490,13 @@ def test_levels_propagate(tree, furong, wenyilu, chaoyang, user):
         assert entry_of(division, city_entry).levels == normalised
     assert events(Action.FOLLOW, element="levels").count() == 5
 
-    entry_personalise(
+    entry_update(
         entry=entry_of(furong, city_entry),
-        element="levels",
-        value=[{"level": "乡级", "channels": ["便民服务站"]}],
+        changes={"levels": [{"level": "乡级", "channels": ["便民服务站"]}]},
         user=user,
     )
     assert entry_of(wenyilu, city_entry).levels == [{"level": "乡级", "channels": ["便民服务站"]}]
-    entry_personalise(entry=city_entry, element="levels", value=[], user=user)
+    entry_update(entry=city_entry, changes={"levels": []}, user=user)
     assert entry_of(furong, city_entry).upstream_changed == ["levels"]
     assert entry_of(chaoyang, city_entry).levels == [{"level": "乡级", "channels": ["便民服务站"]}]
 
@@ -512,7 +506,7 @@ def test_changes_reach_dropped_entries_so_a_restore_is_current(tree, furong, wen
     district_entry = entry_of(furong, city_entry)
     entry_drop(entry=district_entry, user=user, confirm=True)
 
-    entry_personalise(entry=city_entry, element="subject", value="市数据资源局", user=user)
+    entry_update(entry=city_entry, changes={"subject": "市数据资源局"}, user=user)
     entry_restore(entry=district_entry, user=user)
 
     assert entry_of(furong, city_entry).subject == "市数据资源局"
@@ -627,7 +621,7 @@ def test_dropped_entry_cannot_be_edited(tree, wenyilu, user):
     entry_drop(entry=township_entry, user=user)
 
     with pytest.raises(ValidationError) as excinfo:
-        entry_personalise(entry=township_entry, element="content", value="改", user=user)
+        entry_update(entry=township_entry, changes={"content": "改"}, user=user)
 
     assert excinfo.value.messages == ["该事项已删减，请先恢复再修改。"]
     assert entry_of(wenyilu, tree[0]).content == tree[0].content
@@ -747,7 +741,7 @@ def test_district_creates_its_own_entry_and_townships_derive_it(
     assert entry_of(wenyilu, item).source_id == entry.pk
 
     # A change of a division's own entry (no source) is not "personalised", and is followed.
-    entry_personalise(entry=entry, element="content", value="区级新增二", user=other_user)
+    entry_update(entry=entry, changes={"content": "区级新增二"}, user=other_user)
     assert CatalogEntry.objects.get(pk=entry.pk).overridden == []
     assert entry_of(wenyilu, item).content == "区级新增二"
 
@@ -805,7 +799,7 @@ def test_invalid_value_refused_with_chinese_message_and_no_change(
 
 def test_text_at_the_limit_is_accepted(tree, furong, user):
     district_entry = entry_of(furong, tree[0])
-    entry_personalise(entry=district_entry, element="time_limit", value="时" * 200, user=user)
+    entry_update(entry=district_entry, changes={"time_limit": "时" * 200}, user=user)
     assert entry_of(furong, tree[0]).time_limit == "时" * 200
 
 
@@ -832,8 +826,8 @@ def test_every_write_is_recorded_with_its_user(tree, furong, wenyilu, user, othe
     district_entry = entry_of(furong, city_entry)
     CatalogEvent.objects.all().delete()
 
-    entry_personalise(entry=district_entry, element="content", value="区", user=other_user)
-    entry_personalise(entry=city_entry, element="content", value="市", user=user)
+    entry_update(entry=district_entry, changes={"content": "区"}, user=other_user)
+    entry_update(entry=city_entry, changes={"content": "市"}, user=user)
     entry_keep_own(entry=district_entry, element="content", user=other_user)
     entry_accept_upstream(entry=district_entry, element="content", user=other_user)
     entry_drop(entry=entry_of(wenyilu, city_entry), user=township_user)
@@ -1116,7 +1110,7 @@ def test_the_services_refuse_a_user_outside_the_entrys_scope(tree, furong, tianx
     entry = entry_of(furong, tree[0])
     before = (entry.content, CatalogEvent.objects.count())
     for write in (
-        lambda: entry_personalise(entry=entry, element="content", value="越权", user=stranger),
+        lambda: entry_update(entry=entry, changes={"content": "越权"}, user=stranger),
         lambda: entry_drop(entry=entry, user=stranger, confirm=True),
         lambda: catalog_derive(division=furong, user=stranger),
     ):

@@ -413,9 +413,9 @@ class DerivationMachine(RuleBasedStateMachine):
         entry = self.draw_entry(data)
         if entry.status != ReviewStatus.DRAFT:
             with pytest.raises(ValidationError):
-                review.entry_submit(entry=entry, user=self.user)
+                review.entries_submit(entries=[entry], user=self.user)
             return
-        review.entry_submit(entry=entry, user=self.user)
+        review.entries_submit(entries=[entry], user=self.user)
         assert fresh(entry.pk).status == ReviewStatus.SUBMITTED
 
     @precondition(lambda self: CatalogEntry.objects.awaiting_review().exists())
@@ -427,9 +427,9 @@ class DerivationMachine(RuleBasedStateMachine):
         working = review.entries_snapshot([fresh(entry.pk)])[entry.pk]
         if not source_public:
             with pytest.raises(ValidationError):
-                review.entry_approve(entry=entry, user=reviewer)
+                review.entries_approve(entries=[entry], user=reviewer)
             return
-        review.entry_approve(entry=entry, user=reviewer)
+        review.entries_approve(entries=[entry], user=reviewer)
         # What this office approved is the working copy it looked at (its own elements).
         self._record(entry.pk, working)
         assert fresh(entry.pk).status == ReviewStatus.PUBLISHED
@@ -440,9 +440,9 @@ class DerivationMachine(RuleBasedStateMachine):
         entry = self.draw_entry(data, CatalogEntry.objects.awaiting_review())
         before = fresh(entry.pk).published_values
         if data.draw(st.booleans(), label="recall"):
-            review.entry_recall(entry=entry, user=self.user)
+            review.entries_recall(entries=[entry], user=self.user)
         else:
-            review.entry_return(entry=entry, user=self.reviewer_of(entry), reason="请修改")
+            review.entries_return(entries=[entry], user=self.reviewer_of(entry), reason="请修改")
         after = fresh(entry.pk)
         assert after.status == ReviewStatus.DRAFT
         assert after.published_values == before, "going back to draft publishes nothing"

@@ -20,7 +20,7 @@ from openpyxl.cell.cell import MergedCell
 from catalog import workbook_format as fmt
 from catalog.demo import build_reference_catalog
 from catalog.models import CatalogEntry, Channel, Domain, FirstLevelItem
-from catalog.services import catalog_derive, entry_drop, entry_personalise
+from catalog.services import catalog_derive, entry_drop, entry_update
 from catalog.workbook_export import (
     CSV_HEADER,
     ExportStats,
@@ -127,9 +127,9 @@ def catalog(city, furong):
         e.item.name: e for e in CatalogEntry.objects.filter(division=furong).select_related("item")
     }
     entry_drop(entry=entries["监督检查"], user=None)
-    entry_personalise(entry=entries["核准结果"], element="content", value="=1+1", user=None)
-    entry_personalise(entry=entries["备案信息"], element="remarks", value="@SUM(A1)", user=None)
-    entry_personalise(entry=entries["招标公告"], element="subject", value="-区发改局", user=None)
+    entry_update(entry=entries["核准结果"], changes={"content": "=1+1"}, user=None)
+    entry_update(entry=entries["备案信息"], changes={"remarks": "@SUM(A1)"}, user=None)
+    entry_update(entry=entries["招标公告"], changes={"subject": "-区发改局"}, user=None)
     return entries
 
 
@@ -276,7 +276,7 @@ def test_control_characters_pasted_from_word_do_not_break_the_workbook(city):
 @pytest.mark.django_db
 def test_level_columns_grow_with_the_longest_entry(catalog, furong):
     three = [{"level": n, "channels": ["政府网站"]} for n in ("区级", "镇(街)级", "村级")]
-    entry_personalise(entry=catalog["政策法规文件"], element="levels", value=three, user=None)
+    entry_update(entry=catalog["政策法规文件"], changes={"levels": three}, user=None)
 
     _, book = workbook_of(furong)
 

@@ -215,10 +215,9 @@ def test_city_import_updates_the_reference_and_unchanged_elements_follow_down(
     services.catalog_derive_tree(root=city, user=None)
     line = YR_YANGLAO[0]
     own_basis = "《中华人民共和国政府信息公开条例》"
-    services.entry_personalise(
+    services.entry_update(
         entry=wb.entry(furong, "养老服务", POLICY, line.second_level),
-        element=Element.BASIS,
-        value=own_basis,
+        changes={Element.BASIS: own_basis},
         user=None,
     )
     reworded = replace(line, content=QINGLIAN_YANGLAO[0].content, basis=QINGLIAN_YANGLAO[0].basis)

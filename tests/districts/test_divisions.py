@@ -5,8 +5,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from catalog.policies import entries as entry_policy
 from districts.models import Division, Membership, Role
-from districts.permissions import has_division_perm, scope_q, visible_divisions
+from districts.policies import divisions as division_policy
+from districts.policies import memberships as membership_policy
 from districts.services import divisions_load, membership_grant
 from tests.factories import UserFactory
 
@@ -79,12 +81,12 @@ def test_membership_scope_covers_everything_below(furong, wenyilu, podzijie):
     user = UserFactory()
     membership_grant(user=user, division=furong, role=Role.EDITOR)
     assert user.is_staff
-    visible = set(visible_divisions(user))
+    visible = set(division_policy.instances_for(user, "view"))
     assert furong in visible and wenyilu in visible and podzijie not in visible
-    assert has_division_perm(user, "catalog.change_catalogentry", wenyilu)
-    assert not has_division_perm(user, "catalog.change_catalogentry", podzijie)
-    assert not has_division_perm(user, "districts.add_membership", wenyilu)
-    assert Division.objects.filter(scope_q(user)).count() == 14
+    assert entry_policy.allows(user, "change", wenyilu)
+    assert not entry_policy.allows(user, "change", podzijie)
+    assert not membership_policy.allows(user, "add", wenyilu)
+    assert division_policy.instances_for(user, "view").count() == 14
 
 
 def test_role_permissions_differ(furong, wenyilu):
@@ -117,7 +119,7 @@ def test_inactive_membership_grants_nothing(furong, wenyilu):
     membership.save(update_fields=["is_active"])
     fresh = type(user).objects.get(pk=user.pk)
     assert not fresh.has_perm("catalog.view_catalogentry")
-    assert not has_division_perm(fresh, "catalog.view_catalogentry", wenyilu)
+    assert not entry_policy.allows(fresh, "view", wenyilu)
 
 
 def test_division_update_changes_descriptive_fields_only(wenyilu):

@@ -159,14 +159,9 @@ def catalog_job_for(user):
     """Return a finished import preview of ``user``'s, with errors and rows to show (made once),
     or None when the user may not import anywhere."""
     from catalog.models import CatalogJob
-    from districts.models import Division
-    from districts.permissions import scope_q_for
+    from catalog.policies import entries
 
-    division = (
-        Division.objects.filter(scope_q_for(user, "catalog.change_catalogentry"))
-        .order_by("tree_id", "lft")
-        .first()
-    )
+    division = entries.divisions_for(user, "change").first()
     if division is None:
         return None
     job = CatalogJob.objects.filter(user=user).last()

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from catalog.models import CatalogEntry
-from catalog.review import entry_submit
+from catalog.review import entries_submit
 from catalog.services import entry_update
 from districts.models import Role
 from portal.csp import server_error_style_hash
@@ -109,7 +109,7 @@ def test_the_return_reason_page(client, site):
     editor = office.user(Role.EDITOR, "township")
     entry = office.entries["township"]
     entry_update(entry=entry, changes={"remarks": "新备注"}, user=editor)
-    entry_submit(entry=CatalogEntry.objects.get(pk=entry.pk), user=editor)
+    entries_submit(entries=[CatalogEntry.objects.get(pk=entry.pk)], user=editor)
     client.force_login(office.user(Role.REVIEWER, "district"))
     response = client.post(
         reverse("admin:catalog_catalogentry_review", args=[entry.pk, "return"]), {"reason": ""}

@@ -1,7 +1,7 @@
 """Drops and restores reach the public below only once the office above approves them."""
 
 from catalog.models import CatalogEntry
-from catalog.review import entry_approve, entry_submit
+from catalog.review import entries_approve, entries_submit
 from catalog.services import entry_drop, entry_restore
 from districts.models import Role
 
@@ -17,15 +17,15 @@ def test_an_approved_district_drop_hides_the_township_entry_and_a_restore_brings
     entry_drop(entry=district, user=editor, confirm=True)
     # Dropped in the working copy, but nobody approved it yet: still public, both levels.
     assert _public(district) and _public(township)
-    entry_submit(entry=district, user=editor)
-    entry_approve(entry=district, user=reviewer)
+    entries_submit(entries=[district], user=editor)
+    entries_approve(entries=[district], user=reviewer)
     assert not _public(district) and not _public(township)
 
     district.refresh_from_db()
     entry_restore(entry=district, user=editor)
     assert not _public(township)
-    entry_submit(entry=district, user=editor)
-    entry_approve(entry=district, user=reviewer)
+    entries_submit(entries=[district], user=editor)
+    entries_approve(entries=[district], user=reviewer)
     assert _public(district) and _public(township)
 
 
@@ -33,8 +33,8 @@ def test_a_townships_own_pending_restore_stays_hidden_until_approved(office):
     township = office.entries["township"]
     editor, reviewer = office.user(Role.EDITOR, "township"), office.user(Role.REVIEWER, "district")
     entry_drop(entry=township, user=editor)
-    entry_submit(entry=township, user=editor)
-    entry_approve(entry=township, user=reviewer)
+    entries_submit(entries=[township], user=editor)
+    entries_approve(entries=[township], user=reviewer)
     assert not _public(township)
     township.refresh_from_db()
     entry_restore(entry=township, user=editor)
@@ -43,8 +43,8 @@ def test_a_townships_own_pending_restore_stays_hidden_until_approved(office):
     from catalog.services import entry_update
 
     entry_update(entry=city, changes={"basis": "《社会救助暂行办法》"}, user=None)
-    entry_submit(entry=city, user=office.user(Role.EDITOR, "city"))
-    entry_approve(entry=city, user=office.user(Role.ADMINISTRATOR, "city"))
+    entries_submit(entries=[city], user=office.user(Role.EDITOR, "city"))
+    entries_approve(entries=[city], user=office.user(Role.ADMINISTRATOR, "city"))
     assert not _public(township)
     township.refresh_from_db()
     assert township.published_values["basis"] == "《社会救助暂行办法》"

@@ -55,7 +55,7 @@ def entry_in(office, level: str, status: str, *, by=None, change: str | None = N
     if status in ("draft", "submitted"):
         entry_update(entry=entry, changes={"remarks": change or f"{level}的新备注"}, user=editor)
     if status == "submitted":
-        review.entry_submit(entry=entry, user=editor)
+        review.entries_submit(entries=[entry], user=editor)
     return CatalogEntry.objects.get(pk=entry.pk)
 
 
@@ -139,18 +139,20 @@ def assert_refused(call, entries, error=PermissionDenied):
 def test_a_city_administrator_cannot_approve_a_city_entry_they_submitted(office):
     admin = office.user(Role.ADMINISTRATOR, "city")
     entry = entry_in(office, "city", "submitted", by=admin)
-    error = assert_refused(lambda: review.entry_approve(entry=entry, user=admin), [entry])
+    error = assert_refused(lambda: review.entries_approve(entries=[entry], user=admin), [entry])
     assert "本人" in str(error)
-    review.entry_approve(entry=entry, user=office.user(Role.REVIEWER, "city"))
+    review.entries_approve(entries=[entry], user=office.user(Role.REVIEWER, "city"))
     assert fresh(office, "city").status == ReviewStatus.PUBLISHED
 
 
 def test_a_district_administrator_cannot_approve_a_township_entry_they_submitted(office):
     admin = office.user(Role.ADMINISTRATOR, "district")
     entry = entry_in(office, "township", "submitted", by=admin)
-    assert_refused(lambda: review.entry_approve(entry=entry, user=admin), [entry])
-    assert_refused(lambda: review.entry_return(entry=entry, user=admin, reason="自退"), [entry])
-    review.entry_approve(entry=entry, user=office.user(Role.REVIEWER, "district"))
+    assert_refused(lambda: review.entries_approve(entries=[entry], user=admin), [entry])
+    assert_refused(
+        lambda: review.entries_return(entries=[entry], user=admin, reason="自退"), [entry]
+    )
+    review.entries_approve(entries=[entry], user=office.user(Role.REVIEWER, "district"))
     assert fresh(office, "township").status == ReviewStatus.PUBLISHED
 
 
@@ -159,15 +161,17 @@ def test_a_district_administrator_cannot_approve_a_township_entry_they_submitted
 def test_tianxin_does_not_review_furong(office, level, role):
     entry = entry_in(office, level, "submitted")
     user = office.user(role, "cousin")
-    assert_refused(lambda: review.entry_approve(entry=entry, user=user), [entry])
-    assert_refused(lambda: review.entry_return(entry=entry, user=user, reason="越权"), [entry])
+    assert_refused(lambda: review.entries_approve(entries=[entry], user=user), [entry])
+    assert_refused(
+        lambda: review.entries_return(entries=[entry], user=user, reason="越权"), [entry]
+    )
 
 
 def test_tianxin_reviews_its_own_township(office):
     entry = entry_in(office, "cousin", "submitted", by=office.user(Role.EDITOR, "cousin"))
     furong = office.user(Role.REVIEWER, "district")
-    assert_refused(lambda: review.entry_approve(entry=entry, user=furong), [entry])
-    review.entry_approve(entry=entry, user=office.user(Role.REVIEWER, "cousin"))
+    assert_refused(lambda: review.entries_approve(entries=[entry], user=furong), [entry])
+    review.entries_approve(entries=[entry], user=office.user(Role.REVIEWER, "cousin"))
     assert fresh(office, "cousin").status == ReviewStatus.PUBLISHED
 
 
@@ -176,7 +180,7 @@ def test_an_office_does_not_review_its_own_level(office, level):
     entry = entry_in(office, level, "submitted")
     for role in (Role.REVIEWER, Role.ADMINISTRATOR):
         user = office.user(role, level)
-        assert_refused(lambda u=user: review.entry_approve(entry=entry, user=u), [entry])
+        assert_refused(lambda u=user: review.entries_approve(entries=[entry], user=u), [entry])
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t　", None])
@@ -184,7 +188,7 @@ def test_a_return_without_a_reason_is_refused(office, reason):
     entry = entry_in(office, "township", "submitted")
     reviewer = office.user(Role.REVIEWER, "district")
     assert_refused(
-        lambda: review.entry_return(entry=entry, user=reviewer, reason=reason),
+        lambda: review.entries_return(entries=[entry], user=reviewer, reason=reason),
         [entry],
         ValidationError,
     )
@@ -321,9 +325,9 @@ def test_editing_a_published_entry_keeps_the_public_snapshot_until_approved(offi
     html = page(client, now)
     assert "市民政局" in html and "芙蓉区民政局" not in html
 
-    review.entry_submit(entry=now, user=editor)
+    review.entries_submit(entries=[now], user=editor)
     assert "芙蓉区民政局" not in page(client, now)
-    review.entry_approve(entry=now, user=office.user(Role.REVIEWER, "city"))
+    review.entries_approve(entries=[now], user=office.user(Role.REVIEWER, "city"))
     assert fresh(office, "district").published_values["subject"] == "芙蓉区民政局"
     assert "芙蓉区民政局" in page(client, now)
 
@@ -331,7 +335,9 @@ def test_editing_a_published_entry_keeps_the_public_snapshot_until_approved(offi
 def test_a_returned_entry_keeps_the_public_snapshot(office, client):
     entry = entry_in(office, "township", "submitted", change="退回前的备注")
     published = entry.published_values
-    review.entry_return(entry=entry, user=office.user(Role.REVIEWER, "district"), reason="再查")
+    review.entries_return(
+        entries=[entry], user=office.user(Role.REVIEWER, "district"), reason="再查"
+    )
     now = fresh(office, "township")
     assert (now.status, now.return_reason) == (ReviewStatus.DRAFT, "再查")
     assert now.published_values == published
@@ -350,8 +356,8 @@ def test_approving_a_city_change_refreshes_what_derived_entries_follow(office, c
     entry_update(
         entry=district, changes={"basis": "区级依据"}, user=office.user(Role.EDITOR, "district")
     )
-    review.entry_submit(entry=district, user=office.user(Role.EDITOR, "district"))
-    review.entry_approve(entry=district, user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[district], user=office.user(Role.EDITOR, "district"))
+    review.entries_approve(entries=[district], user=office.user(Role.REVIEWER, "city"))
     district_published = fresh(office, "district").published_values
     assert district_published["basis"] == "区级依据"
 
@@ -366,8 +372,8 @@ def test_approving_a_city_change_refreshes_what_derived_entries_follow(office, c
             == "制定或获取信息之日起10个工作日内"
         )
         assert "20个工作日内" not in page(client, fresh(office, level))
-    review.entry_submit(entry=city, user=city_editor)
-    review.entry_approve(entry=city, user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[city], user=city_editor)
+    review.entries_approve(entries=[city], user=office.user(Role.REVIEWER, "city"))
 
     district, township = fresh(office, "district"), fresh(office, "township")
     # What they follow: the new time limit, at once.
@@ -392,8 +398,8 @@ def test_the_cascade_keeps_a_draft_entrys_own_unapproved_changes_private(office,
     city = fresh(office, "city")
     city_editor = office.user(Role.EDITOR, "city")
     entry_update(entry=city, changes={"content": "新的公开内容"}, user=city_editor)
-    review.entry_submit(entry=city, user=city_editor)
-    review.entry_approve(entry=city, user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[city], user=city_editor)
+    review.entries_approve(entries=[city], user=office.user(Role.REVIEWER, "city"))
 
     district = fresh(office, "district")
     assert district.status == ReviewStatus.DRAFT
@@ -414,8 +420,8 @@ def test_the_cascade_does_not_publish_a_sources_unapproved_change_below_it(offic
     city = fresh(office, "city")
     city_editor = office.user(Role.EDITOR, "city")
     entry_update(entry=city, changes={"content": "新的公开内容"}, user=city_editor)
-    review.entry_submit(entry=city, user=city_editor)
-    review.entry_approve(entry=city, user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[city], user=city_editor)
+    review.entries_approve(entries=[city], user=office.user(Role.REVIEWER, "city"))
 
     township = fresh(office, "township")
     assert township.published_values["content"] == "新的公开内容"
@@ -427,8 +433,8 @@ def test_approving_the_district_then_publishes_its_change_below(office, client):
     editor = office.user(Role.EDITOR, "district")
     district = fresh(office, "district")
     entry_update(entry=district, changes={"subject": "芙蓉区民政局"}, user=editor)
-    review.entry_submit(entry=district, user=editor)
-    review.entry_approve(entry=district, user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[district], user=editor)
+    review.entries_approve(entries=[district], user=office.user(Role.REVIEWER, "city"))
     township = fresh(office, "township")
     assert township.published_values["subject"] == "芙蓉区民政局"
     assert "芙蓉区民政局" in page(client, township)
@@ -454,8 +460,10 @@ def test_approving_a_district_entry_does_not_publish_the_citys_unapproved_draft(
     district = fresh(office, "district")
     assert district.time_limit == "即时公开（草稿）"  # the working copy follows
     entry_update(entry=district, changes={"subject": "芙蓉区民政局"}, user=district_editor)
-    review.entry_submit(entry=fresh(office, "district"), user=district_editor)
-    review.entry_approve(entry=fresh(office, "district"), user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[fresh(office, "district")], user=district_editor)
+    review.entries_approve(
+        entries=[fresh(office, "district")], user=office.user(Role.REVIEWER, "city")
+    )
 
     district, township = fresh(office, "district"), fresh(office, "township")
     assert district.published_values["subject"] == "芙蓉区民政局"
@@ -466,8 +474,8 @@ def test_approving_a_district_entry_does_not_publish_the_citys_unapproved_draft(
     assert fresh(office, "city").published_values["time_limit"] == approved_limit
 
     # Once the city's change is approved, both follow it.
-    review.entry_submit(entry=fresh(office, "city"), user=city_editor)
-    review.entry_approve(entry=fresh(office, "city"), user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[fresh(office, "city")], user=city_editor)
+    review.entries_approve(entries=[fresh(office, "city")], user=office.user(Role.REVIEWER, "city"))
     assert fresh(office, "district").published_values["time_limit"] == "即时公开（草稿）"
     assert fresh(office, "township").published_values["time_limit"] == "即时公开（草稿）"
 
@@ -481,8 +489,8 @@ def test_an_unapproved_personalisation_does_not_stop_the_public_copy_following(o
         entry=fresh(office, "district"), changes={"basis": "区级依据（草稿）"}, user=district_editor
     )
     entry_update(entry=fresh(office, "city"), changes={"basis": "市级新依据"}, user=city_editor)
-    review.entry_submit(entry=fresh(office, "city"), user=city_editor)
-    review.entry_approve(entry=fresh(office, "city"), user=office.user(Role.REVIEWER, "city"))
+    review.entries_submit(entries=[fresh(office, "city")], user=city_editor)
+    review.entries_approve(entries=[fresh(office, "city")], user=office.user(Role.REVIEWER, "city"))
     district = fresh(office, "district")
     assert district.basis == "区级依据（草稿）"  # the owner's draft is kept
     assert district.published_values["basis"] == "市级新依据"  # the public follows the city
@@ -497,11 +505,13 @@ def test_a_drop_that_came_from_an_unapproved_drop_above_is_not_published(office)
 
     district_entry = fresh(office, "district")
     entry_update(entry=district_entry, changes={"remarks": "区级备注"}, user=district_editor)
-    review.entry_submit(entry=fresh(office, "district"), user=district_editor)
+    review.entries_submit(entries=[fresh(office, "district")], user=district_editor)
     # The city drops the item (a draft): the district's working copy is dropped with it.
     entry_drop(entry=fresh(office, "city"), user=city_editor, confirm=True)
     assert fresh(office, "district").is_dropped
-    review.entry_approve(entry=fresh(office, "district"), user=office.user(Role.REVIEWER, "city"))
+    review.entries_approve(
+        entries=[fresh(office, "district")], user=office.user(Role.REVIEWER, "city")
+    )
     published = fresh(office, "district").published_values
     assert published["is_dropped"] is False and published["remarks"] == "区级备注"
 
@@ -517,9 +527,9 @@ def test_a_derived_entry_cannot_be_approved_before_its_source_is_published(offic
         division=office.divisions["430102"], published_values__isnull=True
     ).get()
     editor = office.user(Role.EDITOR, "district")
-    review.entry_submit(entry=new, user=editor)
+    review.entries_submit(entries=[new], user=editor)
     with pytest.raises(ValidationError) as error:
-        review.entry_approve(entry=new, user=office.user(Role.REVIEWER, "city"))
+        review.entries_approve(entries=[new], user=office.user(Role.REVIEWER, "city"))
     assert "尚未在长沙市的目录中审核发布" in str(error.value)
     assert CatalogEntry.objects.get(pk=new.pk).status == ReviewStatus.SUBMITTED
 

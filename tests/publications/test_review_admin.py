@@ -107,7 +107,7 @@ def entry_in(office, level: str, status: str, *, by=None) -> CatalogEntry:
     if status in ("draft", "submitted"):
         entry_update(entry=entry, changes={"remarks": f"{level}改备注"}, user=editor)
     if status == "submitted":
-        review.entry_submit(entry=entry, user=editor)
+        review.entries_submit(entries=[entry], user=editor)
     return CatalogEntry.objects.get(pk=entry.pk)
 
 
@@ -352,8 +352,10 @@ def test_the_catalog_history_page_query_count_does_not_grow_with_the_events(offi
         assert client.get(url).status_code == 200
     for n in range(4):
         entry_update(entry=entry, changes={"remarks": f"第{n}次"}, user=editor)
-    review.entry_submit(entry=entry, user=editor)
-    review.entry_return(entry=entry, user=office.user(Role.REVIEWER, "district"), reason="再改")
+    review.entries_submit(entries=[entry], user=editor)
+    review.entries_return(
+        entries=[entry], user=office.user(Role.REVIEWER, "district"), reason="再改"
+    )
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.status_code == 200 and "再改" in response.content.decode()

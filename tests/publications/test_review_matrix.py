@@ -1,7 +1,7 @@
 """The review chain for publications, through the services: who may do what, at which level.
 
 The expected outcome of every cell is derived here from the rules of issue 4, independently of
-``districts.permissions``: editors and administrators write (create, edit, submit, recall,
+``publications.policies``: editors and administrators write (create, edit, submit, recall,
 revise) wherever their division covers the item; reviewers and administrators review (approve,
 return) what the divisions below them submit, and the city office also reviews the city's own
 items; an item can be withdrawn by its writers and by its reviewing office. A refusal raises,
@@ -617,15 +617,15 @@ def test_approving_under_an_entry_that_was_never_published_is_refused(office):
 
 
 def test_approving_under_an_entry_whose_drop_was_published_is_refused(office):
-    from catalog.review import entry_approve, entry_submit
+    from catalog.review import entries_approve, entries_submit
     from catalog.services import entry_drop
 
     publication = office.publication("township", "submitted")
     editor = office.user(Role.EDITOR, "township")
     entry = CatalogEntry.objects.get(pk=office.entries["township"].pk)
     entry_drop(entry=entry, user=editor)
-    entry_submit(entry=entry, user=editor)
-    entry_approve(entry=entry, user=office.user(Role.REVIEWER, "district"))
+    entries_submit(entries=[entry], user=editor)
+    entries_approve(entries=[entry], user=office.user(Role.REVIEWER, "district"))
     assert CatalogEntry.objects.get(pk=entry.pk).published_values["is_dropped"] is True
     assert_refused(
         lambda: services.publication_approve(

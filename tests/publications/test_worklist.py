@@ -103,19 +103,19 @@ def matrix(office):
 
 TAB_COUNTS = [
     # Editors: drafts in their scope to do, their scope's submissions waiting, published.
-    (Role.EDITOR, "township", {"todo": 1, "review": 1, "published": 1}),
-    (Role.EDITOR, "district", {"todo": 2, "review": 2, "published": 2}),
-    (Role.EDITOR, "city", {"todo": 4, "review": 4, "published": 4}),
-    (Role.EDITOR, "cousin", {"todo": 1, "review": 1, "published": 1}),
+    (Role.EDITOR, "township", {"todo": 1, "review": 1, "signoff": 0, "published": 1}),
+    (Role.EDITOR, "district", {"todo": 2, "review": 2, "signoff": 0, "published": 2}),
+    (Role.EDITOR, "city", {"todo": 4, "review": 4, "signoff": 0, "published": 4}),
+    (Role.EDITOR, "cousin", {"todo": 1, "review": 1, "signoff": 0, "published": 1}),
     # Reviewers write nothing; they review what the offices below submit.
-    (Role.REVIEWER, "township", {"todo": 0, "review": 0, "published": 1}),
-    (Role.REVIEWER, "district", {"todo": 0, "review": 1, "published": 2}),
-    (Role.REVIEWER, "cousin", {"todo": 0, "review": 1, "published": 1}),
-    (Role.REVIEWER, "city", {"todo": 0, "review": 4, "published": 4}),
+    (Role.REVIEWER, "township", {"todo": 0, "review": 0, "signoff": 0, "published": 1}),
+    (Role.REVIEWER, "district", {"todo": 0, "review": 1, "signoff": 0, "published": 2}),
+    (Role.REVIEWER, "cousin", {"todo": 0, "review": 1, "signoff": 0, "published": 1}),
+    (Role.REVIEWER, "city", {"todo": 0, "review": 4, "signoff": 0, "published": 4}),
     # Administrators do both.
-    (Role.ADMINISTRATOR, "township", {"todo": 1, "review": 0, "published": 1}),
-    (Role.ADMINISTRATOR, "district", {"todo": 2, "review": 1, "published": 2}),
-    (Role.ADMINISTRATOR, "city", {"todo": 4, "review": 4, "published": 4}),
+    (Role.ADMINISTRATOR, "township", {"todo": 1, "review": 0, "signoff": 0, "published": 1}),
+    (Role.ADMINISTRATOR, "district", {"todo": 2, "review": 1, "signoff": 0, "published": 2}),
+    (Role.ADMINISTRATOR, "city", {"todo": 4, "review": 4, "signoff": 0, "published": 4}),
 ]
 
 
@@ -188,6 +188,7 @@ def test_withdrawn_and_superseded_items_are_on_no_tab(client, office):
     assert counts(client, office.user(Role.EDITOR, "township")) == {
         "todo": 0,
         "review": 0,
+        "signoff": 0,
         "published": 1,
     }
 
@@ -250,7 +251,12 @@ def test_filter_by_domain(client, office, varied):
         ["市-十月", "区-十一月", "街道-十一月二十"]
     )
     # The counts of every tab follow the filter.
-    assert counts(client, user, domain=domain.pk) == {"todo": 1, "review": 0, "published": 0}
+    assert counts(client, user, domain=domain.pk) == {
+        "todo": 1,
+        "review": 0,
+        "signoff": 0,
+        "published": 0,
+    }
 
 
 def test_filter_by_entry(client, office, varied):
@@ -343,7 +349,12 @@ def test_filter_overdue(client, office, deadlines):
     user = office.user(Role.EDITOR, "township")
     assert titles(client, user, deadline="overdue") == ["逾期"]
     assert titles(client, user, deadline="overdue", tab="review") == ["待审逾期"]
-    assert counts(client, user, deadline="overdue") == {"todo": 1, "review": 1, "published": 0}
+    assert counts(client, user, deadline="overdue") == {
+        "todo": 1,
+        "review": 1,
+        "signoff": 0,
+        "published": 0,
+    }
 
 
 def test_filter_due_soon(client, office, deadlines):
@@ -354,7 +365,12 @@ def test_filter_due_soon(client, office, deadlines):
 def test_filter_published_late(client, office, deadlines):
     user = office.user(Role.EDITOR, "township")
     assert titles(client, user, deadline="late", tab="published") == ["逾期发布"]
-    assert counts(client, user, deadline="late") == {"todo": 0, "review": 0, "published": 1}
+    assert counts(client, user, deadline="late") == {
+        "todo": 0,
+        "review": 0,
+        "signoff": 0,
+        "published": 1,
+    }
 
 
 def test_an_unknown_deadline_value_filters_nothing(client, office, deadlines):

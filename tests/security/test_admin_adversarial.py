@@ -97,6 +97,7 @@ REFUSALS = {403, 404, 405}
 CODE_PATHS = {
     "districts.division": "code",
     "districts.membership": "division__code",
+    "districts.department": "division__code",
     "catalog.catalogentry": "division__code",
     "catalog.catalogevent": "division__code",
     "catalog.guidelink": "entry__division__code",

@@ -37,7 +37,7 @@ from catalog.models import (
 )
 from catalog.review import catalog_publish_as_loaded, entries_approve, entries_submit
 from catalog.services import catalog_derive, entry_create, entry_drop, entry_update
-from districts.models import Division, Membership, Role
+from districts.models import Department, Division, Membership, Role
 from districts.services import membership_grant
 from guides.models import Guide, SyncFailure, SyncRun
 from outbox.models import OutboxMessage
@@ -119,6 +119,7 @@ KIND_RULES = {
     "auth.user": SUPERUSER,
     "districts.division": DIVISION,
     "districts.membership": ADMINISTERED,
+    "districts.department": DIVISION,
     "catalog.domain": STAFF,
     "catalog.firstlevelitem": STAFF,
     "catalog.secondlevelitem": STAFF,
@@ -378,6 +379,9 @@ def build_world() -> World:
     )
     Group.objects.create(name="adv-group")
     OutboxMessage.objects.create(task="adv.noop")
+    # One department per division, with a marker name, to probe department pages' scope.
+    for code in WORLD_CODES:
+        Department.objects.create(division=divisions[code], name=f"部门{marker(code)}")
 
     return _catalogue(users, divisions, entries, publications)
 
@@ -402,6 +406,7 @@ def _catalogue(users, divisions, entries, publications) -> World:
     things = {
         "districts.division": [Thing(divisions[c].pk, c) for c in WORLD_CODES],
         "districts.membership": scoped(Membership, "division__code"),
+        "districts.department": scoped(Department, "division__code"),
         "catalog.catalogentry": scoped(CatalogEntry, "division__code"),
         "catalog.catalogevent": first_per_division(scoped(CatalogEvent, "division__code")),
         "catalog.guidelink": scoped(GuideLink, "entry__division__code"),

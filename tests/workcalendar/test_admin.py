@@ -1,8 +1,8 @@
 """The working-calendar admin: every staff role may look, only the city's administrators (and
 superusers) change it, only superusers forget a year, and every change goes through the services.
 
-The model permissions are granted in districts.permissions; ``wired`` grants exactly the strings
-this app asks for there (a no-op once they are wired in).
+The role grants are the app's own (workcalendar/policies.py); ``test_the_grants_are_declared``
+pins them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from districts import permissions
 from districts.models import Division, Role
+from districts.policy import Where, grants
 from tests.factories import UserFactory
 from workcalendar import calendar as wc
 from workcalendar import services
@@ -28,7 +28,7 @@ pytestmark = [
 
 D = date.fromisoformat
 
-# What districts.permissions must grant: every role may view, the city administrator edits.
+# What workcalendar.policies grants: every role may view, the city administrator edits.
 CALENDAR_VIEW = {"workcalendar.view_calendaryear", "workcalendar.view_specialday"}
 CALENDAR_EDIT_AT_CITY = {
     "workcalendar.add_calendaryear",
@@ -47,14 +47,14 @@ def change_url(year: int) -> str:
     return reverse("admin:workcalendar_calendaryear_change", args=[year])
 
 
-@pytest.fixture(autouse=True)
-def wired(monkeypatch):
-    for role, perms in list(permissions.ROLE_PERMISSIONS.items()):
-        monkeypatch.setitem(permissions.ROLE_PERMISSIONS, role, perms | CALENDAR_VIEW)
-    city_admin = permissions.ROLE_PERMISSIONS_AT_CITY[Role.ADMINISTRATOR]
-    monkeypatch.setitem(
-        permissions.ROLE_PERMISSIONS_AT_CITY, Role.ADMINISTRATOR, city_admin | CALENDAR_EDIT_AT_CITY
-    )
+def test_the_grants_are_declared():
+    granted = {(g.role, g.where, g.permission) for g in grants()}
+    for role in Role.values:
+        for perm in CALENDAR_VIEW:
+            assert (role, Where.EVERYWHERE, perm) in granted
+    for perm in CALENDAR_EDIT_AT_CITY:
+        assert (Role.ADMINISTRATOR, Where.AT_CITY, perm) in granted
+        assert not any(p == perm and w is not Where.AT_CITY for _r, w, p in granted)
 
 
 def client_for(user) -> Client:

@@ -4,10 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from catalog.demo import build_reference_catalog
+from catalog.demo_departments import build_demo_departments
 from catalog.models import CatalogEntry, Domain, ReviewStatus
 from catalog.review import catalog_publish_as_loaded
 from catalog.services import catalog_derive_tree
-from districts.models import Division, Role
+from districts.models import Department, Division, Role
 from districts.services import demo_user, membership_grant
 from publications.demo import build_demo_publications
 from publications.models import Publication
@@ -24,7 +25,17 @@ DEMO_ACCOUNTS = [
     ("wenyilu_admin", "文艺路街道管理员", "430102001", Role.ADMINISTRATOR),
     ("wenyilu_reviewer", "文艺路街道审核员", "430102001", Role.REVIEWER),
     ("wenyilu_editor", "文艺路街道填报员", "430102001", Role.EDITOR),
+    ("furong_leader", "芙蓉区签发领导", "430102", Role.LEADER),
+    ("wenyilu_leader", "文艺路街道签发领导", "430102001", Role.LEADER),
 ]
+# (username, full name, division code, role, department): staff of a department, who see and
+# edit only what their department owns.
+DEMO_DEPARTMENT_ACCOUNTS = [
+    ("furong_minzheng", "芙蓉区民政局填报员", "430102", Role.EDITOR, "区民政局"),
+    ("wenyilu_shiwu", "文艺路街道社会事务办填报员", "430102001", Role.EDITOR, "街道社会事务办"),
+]
+# Divisions whose releases wait for their leader's sign-off (签发) in the demo.
+DEMO_SIGNOFF = ["430102001"]
 
 
 class Command(BaseCommand):
@@ -52,6 +63,12 @@ class Command(BaseCommand):
             published = catalog_publish_as_loaded(entry_ids=fresh)
             self.stdout.write(f"演示目录按已发布载入 {published} 项。")
 
+        made_departments = build_demo_departments(
+            Division.objects.exclude(level=Division.Level.CITY).order_by("tree_id", "lft")
+        )
+        self.stdout.write(f"演示部门新增 {made_departments} 个（区县、乡镇街道的常设部门）。")
+        Division.objects.filter(code__in=DEMO_SIGNOFF).update(signoff_required=True)
+
         divisions = {
             d.code: d for d in Division.objects.filter(code__in={a[2] for a in DEMO_ACCOUNTS})
         }
@@ -60,6 +77,13 @@ class Command(BaseCommand):
             user = demo_user(username=username, full_name=full_name, password=DEMO_PASSWORD)
             membership_grant(user=user, division=divisions[code], role=role)
             self.stdout.write(f"  {username:<18} {divisions[code].name} · {Role(role).label}")
+        for username, full_name, code, role, department_name in DEMO_DEPARTMENT_ACCOUNTS:
+            user = demo_user(username=username, full_name=full_name, password=DEMO_PASSWORD)
+            department = Department.objects.get(division=divisions[code], name=department_name)
+            membership_grant(user=user, division=divisions[code], role=role, department=department)
+            self.stdout.write(
+                f"  {username:<18} {divisions[code].name} · {department.name} · {Role(role).label}"
+            )
 
         # The demo's history is built, not lived: nobody needs e-mail about it.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):

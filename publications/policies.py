@@ -1,0 +1,28 @@
+"""The publications app's role grants and policies."""
+
+from districts.models import Role
+from districts.policy import ScopedPolicy, grant, register
+
+from .models import Attachment, Publication, PublicationEvent
+
+for _role in (Role.EDITOR, Role.ADMINISTRATOR):
+    grant(_role, Publication, "view", "add", "change")
+    grant(_role, PublicationEvent, "view")
+for _role in (Role.REVIEWER, Role.LEADER):
+    grant(_role, Publication, "view")
+    grant(_role, PublicationEvent, "view")
+# Where a division asks for sign-off, its leader signs what its office approved (签发).
+grant(Role.LEADER, Publication, "sign")
+for _role in (Role.REVIEWER, Role.ADMINISTRATOR):
+    grant(_role, Publication, "review")
+
+publications = register(ScopedPolicy(Publication, department_path="department"))
+events = register(ScopedPolicy(PublicationEvent, department_path="publication__department"))
+attachments = register(
+    ScopedPolicy(
+        Attachment,
+        path="publication__division",
+        department_path="publication__department",
+        permissions_of=Publication,
+    )
+)
