@@ -51,6 +51,12 @@ limit (``Limits`` field)   default         checked
                                            column A to its last value (``xls_read``: xlrd holds
                                            a whole sheet in memory, so this is checked before
                                            the sheet is loaded)
+``styles_bytes``           16 MiB          uncompressed size of the styles part (declared, and
+                                           counted while reading)
+``cell_formats``           65,536          cell formats (``<xf>`` in ``<cellXfs>``; Excel allows
+                                           64,000)
+``number_formats``         1,024           custom number formats (``<numFmt>``)
+``format_chars``           1,000           characters in one number format code (Excel: 255)
 =========================  ==============  ===================================================
 
 Legacy .xls workbooks are read by ``xls_read`` within the same limits, where they mean something
@@ -60,8 +66,15 @@ DTDs and entity declarations (``<!DOCTYPE``, ``<!ENTITY`` …) are refused outri
 has one. So are comments and processing instructions other than the XML declaration (none in
 what Excel writes, and ElementTree rebuilds an element's whole text at each one: quadratic),
 and parts that are not UTF-8 (a UTF-16 or EBCDIC part would hide markup from the byte scan).
-The parts read are ``xl/workbook.xml``, its relationships, the shared strings and the
-worksheets; nothing is ever written to disk, so odd part names can only fail to be found.
+The parts read are ``xl/workbook.xml``, its relationships, the shared strings, the styles and
+the worksheets; nothing is ever written to disk, so odd part names can only fail to be found.
+
+Dates: Excel stores a date as a number whose cell format is a date format. A number cell whose
+format is a built-in date format (14–22, 45–47, and the CJK and Thai ones xlrd also treats as
+dates: 27–36, 50–58, 71–81) or a format code with y/m/d/h/s outside quotes and brackets (the
+heuristic xlrd applies to .xls formats), is read as ISO text, as ``xls_read`` reads .xls dates:
+``2024-01-31``, ``2024-01-31 08:30:00``, or ``08:30:00`` for a time alone, counted from 1900 or
+from 1904 as ``<workbookPr date1904>`` says. Cells stored as ISO dates (``t="d"``) read the same.
 """
 
 from __future__ import annotations
@@ -70,9 +83,11 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.etree.ElementTree import XMLPullParser
+from datetime import datetime, time, timedelta
+from xml.etree.ElementTree import ParseError, XMLPullParser
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -90,6 +105,26 @@ ROW, CELL, VALUE, FORMULA, INLINE, TEXT, PHONETIC, SHEET_DATA = (
 )
 SHARED_STRINGS = "xl/sharedStrings.xml"
 SHARED_STRINGS_LABEL = f"共享字符串表（{SHARED_STRINGS}）"
+STYLES_TYPE = "/styles"
+WORKBOOK_PR, NUM_FMTS, NUM_FMT, CELL_XFS, XF = (
+    f"{MAIN}workbookPr",
+    f"{MAIN}numFmts",
+    f"{MAIN}numFmt",
+    f"{MAIN}cellXfs",
+    f"{MAIN}xf",
+)
+# Built-in number formats that show a date or time (xlrd's table: 27–36 and 50–58 are the
+# Chinese, Japanese and Korean date formats, 71–81 the Thai ones).
+DATE_FORMAT_IDS = frozenset(
+    [*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)]
+)
+# What a format code holds that says nothing about its kind: quoted text, an escaped or
+# padding character (\x _x *x), and [bracketed] colours, conditions and locales.
+FORMAT_NOISE = re.compile(r'"[^"]*"?|\\.|_.|\*.|\[[^\]]*\]?', re.DOTALL)
+EPOCH_1900 = datetime(1899, 12, 31)
+# From 1900-03-01 on, a day earlier: Excel counts a 29 February 1900 that never was.
+EPOCH_1900_LEAP = datetime(1899, 12, 30)
+EPOCH_1904 = datetime(1904, 1, 1)
 MiB = 2**20
 CHUNK = 1 << 16
 MAX_COLUMN = 16_384  # XFD, Excel's last column
@@ -133,6 +168,10 @@ class Limits:
     element_count: int = 100_000
     errors: int = 1_000
     xls_cells: int = 2_000_000
+    styles_bytes: int = 16 * MiB
+    cell_formats: int = 65_536
+    number_formats: int = 1_024
+    format_chars: int = 1_000
 
 
 LIMITS = Limits()
@@ -160,6 +199,54 @@ def _size(n: int) -> str:
 
 def _count(n: int) -> str:
     return f"{n:,}" if n >= 10_000 else str(n)
+
+
+def is_date_format(code: str) -> bool:
+    """Return True when a number format code shows a date or a time.
+
+    xlrd's heuristic for .xls formats: once quoted text, escaped characters and brackets are
+    left out, a date format has more of y/m/d/h/s (either case) than of the digit placeholders
+    0, # and ?. ``yyyy"年"m"月"d"日"`` and ``[$-804]h:mm`` are dates; ``0.00``, ``"d"0`` and
+    ``General`` are not.
+    """
+    reduced = FORMAT_NOISE.sub("", code)
+    dates = sum(map(reduced.count, "ymdhsYMDHS"))
+    return dates > sum(map(reduced.count, "0#?"))
+
+
+def excel_date(value: int | float, date1904: bool = False) -> str | int | float:
+    """Return an Excel date number as ISO text: the date, the time, or both.
+
+    As ``xls_read`` does for .xls dates (through xlrd's ``xldate_as_datetime``): a number
+    below 1 is a time of day, a whole day is a date; a number no date can be (out of range)
+    stays a number.
+    """
+    epoch = EPOCH_1904 if date1904 else EPOCH_1900 if value < 60 else EPOCH_1900_LEAP
+    try:
+        days = int(value)
+        milliseconds = int(round((value - days) * 86_400_000.0))
+        moment = epoch + timedelta(days, 0, 0, milliseconds)
+    except (ValueError, OverflowError, ArithmeticError):
+        return value
+    if 0 <= value < 1:
+        return moment.time().isoformat(timespec="seconds")
+    if moment.hour == moment.minute == moment.second == 0:
+        return moment.date().isoformat()
+    return moment.isoformat(sep=" ", timespec="seconds")
+
+
+def iso_date(text: str) -> str:
+    """Return a cell stored as an ISO date (``t="d"``) as ``excel_date`` gives dates."""
+    try:
+        moment = datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        try:
+            return time.fromisoformat(text).isoformat(timespec="seconds")
+        except ValueError:
+            return text
+    if moment.hour == moment.minute == moment.second == 0:
+        return moment.date().isoformat()
+    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 class Cell:
@@ -253,6 +340,7 @@ class Sheet:
         """
         book, limits = self.book, self.book.limits
         strings = book.shared_strings()
+        dates = book.date_styles()
         parser = XMLPullParser(events=("start", "end"))
         read_events = parser.read_events
         root = sheet_data = None
@@ -285,7 +373,7 @@ class Sheet:
                                 raise _rows_error("每个工作表", sheet_rows, number)
                             if book.content_rows > book_rows:
                                 raise _rows_error("整个工作簿", book_rows, number)
-                            yield number, cells_of(element, number, strings)
+                            yield number, cells_of(element, number, strings, dates)
                     elif element is sheet_data:
                         return  # what follows (merged ranges, print settings) is read elsewhere
                 elif sheet_data is None:
@@ -328,9 +416,15 @@ class Sheet:
             f"行号“{r[:20]}”不大于上一行的行号 {previous}，行的顺序有误。", previous + 1
         )
 
-    def _cells(self, element, number: int, strings: list[str]) -> list[Cell]:
-        """Return a row's cells by column, EMPTY where a row skips one."""
-        limits = self.book.limits
+    def _cells(
+        self, element, number: int, strings: list[str], dates: frozenset[str] = frozenset()
+    ) -> list[Cell]:
+        """Return a row's cells by column, EMPTY where a row skips one.
+
+        ``dates`` are the cell formats that show dates (``Book.date_styles``).
+        """
+        book = self.book
+        limits, date1904 = book.limits, book.date1904
         columns, chars = limits.columns, limits.cell_chars
         cells: list[Cell] = []
         append, convert, known = cells.append, self._cell, _columns.get
@@ -359,13 +453,21 @@ class Sheet:
             if col > held + 1:
                 cells.extend([EMPTY] * (col - 1 - held))
             elif col <= held:
-                cells[col - 1] = convert(c, strings, chars, number)  # out of order: keep one
+                # Out of order: keep one.
+                cells[col - 1] = convert(c, strings, chars, number, dates, date1904)
                 continue
-            append(convert(c, strings, chars, number))
+            append(convert(c, strings, chars, number, dates, date1904))
         return cells
 
     @staticmethod
-    def _cell(c, strings: list[str], chars: int, number: int) -> Cell:
+    def _cell(
+        c,
+        strings: list[str],
+        chars: int,
+        number: int,
+        dates: frozenset[str] = frozenset(),
+        date1904: bool = False,
+    ) -> Cell:
         kind = c.get("t", "n")
         formula = c.find(FORMULA)
         if formula is not None:
@@ -403,12 +505,16 @@ class Sheet:
             return Cell(raw == "1", data_type)
         if kind in ("str", "e"):
             return Cell(raw, data_type)
+        if kind == "d":
+            return Cell(iso_date(raw), data_type)  # an ISO date, as some writers store them
         try:
             number_value = float(raw)
         except ValueError:
             return Cell(raw, data_type)
         if number_value.is_integer():
-            return Cell(int(number_value), data_type)
+            number_value = int(number_value)
+        if dates and c.get("s") in dates:
+            return Cell(excel_date(number_value, date1904), data_type)
         return Cell(number_value, data_type)
 
     def merged_ranges(self) -> list[tuple[int, int, int, int]]:
@@ -484,6 +590,9 @@ class Book:
         size = _check_directory(handle, limits)
         self._archive = zipfile.ZipFile(handle)
         self._strings: list[str] | None = None
+        self._styles_path = ""
+        self._date_styles: frozenset[str] | None = None
+        self.date1904 = False
         self.content_rows = 0  # rows holding content read so far, all sheets together
         try:
             infos = self._archive.infolist()
@@ -502,6 +611,8 @@ class Book:
                     self._entry(sheet._worksheet_path, sheet.label)
             if SHARED_STRINGS in names:
                 self._entry(SHARED_STRINGS, SHARED_STRINGS_LABEL)
+            if self._styles_path in names:
+                self._styles_entry()
             total = sum(info.file_size for info in infos)
             if total > limits.total_bytes:
                 raise LimitError(
@@ -576,8 +687,9 @@ class Book:
                 tail = chunk[-2:]
                 yield chunk
 
-    def _units(self, name: str, label: str, unit: str) -> Iterator:
-        """Yield each complete ``unit`` element of a part, then drop it and what came before.
+    def _units(self, name: str, label: str, *units: str) -> Iterator:
+        """Yield each complete element of a part named in ``units`` (tags), then drop it and
+        what came before.
 
         What a part holds besides its units is bounded like a row: ``element_bytes`` and
         ``element_count``.
@@ -597,7 +709,7 @@ class Book:
                     stack.append(element)
                     continue
                 stack.pop()
-                if element.tag == unit:
+                if element.tag in units:
                     yield element
                     ended = True
                     if stack:
@@ -617,23 +729,26 @@ class Book:
         label = "工作簿关系表（xl/_rels/workbook.xml.rels）"
         targets = {}
         for element in self._units("xl/_rels/workbook.xml.rels", label, f"{PKG_REL}Relationship"):
-            if element.get("Type", "").endswith(WORKSHEET_TYPE):
+            kind = element.get("Type", "")
+            if kind.endswith(WORKSHEET_TYPE):
                 targets[element.get("Id")] = element.get("Target") or ""
                 if len(targets) > limits.worksheets:
                     raise _sheets_error(limits)
+            elif kind.endswith(STYLES_TYPE) and element.get("Target"):
+                self._styles_path = _part_path(element.get("Target"))
         sheets, paths = [], set()
         label = "工作簿目录（xl/workbook.xml）"
-        for element in self._units("xl/workbook.xml", label, f"{MAIN}sheet"):
+        for element in self._units("xl/workbook.xml", label, f"{MAIN}sheet", WORKBOOK_PR):
+            if element.tag == WORKBOOK_PR:
+                # Dates count from 1904-01-01 in workbooks made by old Excel for Mac.
+                self.date1904 = element.get("date1904", "").strip().lower() in ("1", "true")
+                continue
             if len(sheets) >= limits.worksheets:
                 raise _sheets_error(limits)
             target = targets.get(element.get(f"{REL}id"))
             if not target:
                 continue  # chart sheets and dialog sheets hold no table
-            path = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join("xl", target))
-            )
+            path = _part_path(target)
             if path in paths:
                 # Excel never does this; reading the same part for each name would multiply
                 # the work past what the size limits allow for.
@@ -672,8 +787,118 @@ class Book:
             self._strings = strings
         return self._strings
 
+    @property
+    def _styles_label(self) -> str:
+        return f"样式表（{self._styles_path[:80]}）"
+
+    def _styles_entry(self) -> zipfile.ZipInfo:
+        info = self._entry(self._styles_path, self._styles_label)
+        if info.file_size > self.limits.styles_bytes:
+            raise _styles_size_error(self._styles_label, self.limits, info.file_size)
+        return info
+
+    def date_styles(self) -> frozenset[str]:
+        """Return the cell formats (as cells name them: ``s="3"``) that show a date or time.
+
+        Read once from the styles part, within ``styles_bytes``, ``cell_formats``,
+        ``number_formats`` and ``format_chars``; raise LimitError past them or when the part is
+        corrupt. A workbook without styles has no dates.
+        """
+        if self._date_styles is None:
+            path = self._styles_path
+            if not path or path not in self._archive.namelist():
+                self._date_styles = frozenset()
+            else:
+                try:
+                    self._date_styles = self._read_date_styles()
+                except (ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
+                    raise LimitError(
+                        f"{self._styles_label}已损坏，无法读取。请在 Excel 中重新保存后再导入。"
+                    ) from error
+        return self._date_styles
+
+    def _read_date_styles(self) -> frozenset[str]:
+        limits, label = self.limits, self._styles_label
+        self._styles_entry()
+        codes: dict[str, str] = {}  # custom format codes by numFmtId
+        formats: list[str] = []  # the numFmtId of each cell format, in order
+        parser = XMLPullParser(events=("start", "end"))
+        stack: list = []
+        root = None
+        seen = pending = 0
+        for chunk in self._chunks(self._styles_path, label):
+            seen += len(chunk)
+            if seen > limits.styles_bytes:
+                raise _styles_size_error(label, limits)
+            parser.feed(chunk)
+            ended = False
+            for event, element in parser.read_events():
+                if event == "start":
+                    if root is None:
+                        root = element
+                    stack.append(element)
+                    continue
+                stack.pop()
+                if len(stack) != 2:
+                    continue
+                # A child of one of the part's sections: a number format, a cell format, a
+                # font, a fill … Only <numFmts> and <cellXfs> matter (<dxfs> and
+                # <cellStyleXfs> hold number formats and formats of their own).
+                section = stack[1].tag
+                if section == NUM_FMTS and element.tag == NUM_FMT:
+                    code = element.get("formatCode") or ""
+                    if len(codes) >= limits.number_formats:
+                        raise LimitError(
+                            f"{label}的自定义数字格式超过上限"
+                            f"（最多 {_count(limits.number_formats)} 个）。"
+                        )
+                    if len(code) > limits.format_chars:
+                        raise LimitError(
+                            f"{label}第{len(codes) + 1}个自定义数字格式有 {len(code):,} 个字符，"
+                            f"超过上限（每个最多 {limits.format_chars:,} 个字符，"
+                            "Excel 为 255 个）。"
+                        )
+                    codes[(element.get("numFmtId") or "").strip()] = code
+                elif section == CELL_XFS and element.tag == XF:
+                    if len(formats) >= limits.cell_formats:
+                        raise LimitError(
+                            f"{label}的单元格格式超过上限（最多 {_count(limits.cell_formats)} 个，"
+                            "Excel 为 64,000 个），文件已损坏或被刻意构造，已拒绝。"
+                        )
+                    formats.append((element.get("numFmtId") or "0").strip())
+                del stack[1][:]
+                ended = True
+            pending = 0 if ended else pending + len(chunk)
+            if pending > limits.element_bytes or (
+                root is not None and len(list(root.iter())) > limits.element_count
+            ):
+                raise LimitError(
+                    f"{label}中单个 XML 元素的数据超过上限（最多 {_size(limits.element_bytes)}、"
+                    f"{_count(limits.element_count)} 个子元素）。"
+                )
+        parser.close()
+        kinds: dict[str, bool] = {}
+        for fmt in set(formats):
+            if fmt in codes:
+                kinds[fmt] = is_date_format(codes[fmt])
+            else:
+                kinds[fmt] = fmt.isdigit() and len(fmt) < 6 and int(fmt) in DATE_FORMAT_IDS
+        return frozenset(str(i) for i, fmt in enumerate(formats) if kinds[fmt])
+
     def close(self) -> None:
         self._archive.close()
+
+
+def _styles_size_error(label: str, limits: Limits, size: int = 0) -> LimitError:
+    found = f"为 {_size(size)}，" if size else ""
+    return LimitError(f"{label}解压后{found}超过样式表的上限 {_size(limits.styles_bytes)}。")
+
+
+def _part_path(target: str) -> str:
+    """Return the part a workbook relationship's target names."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
 
 
 def _entries_error(entries: int, limits: Limits) -> LimitError:
