@@ -21,6 +21,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 
+from .admin_help import help_urls
+
 NOT_FOUND = "对象不存在或不在您的管辖范围内。"
 
 
@@ -32,7 +34,9 @@ class PortalAdminSite(admin.AdminSite):
             self.admin_view(self.view_on_site),
             name="view_on_site",
         )
-        return [shortcut if getattr(u, "name", None) == "view_on_site" else u for u in urls]
+        urls = [shortcut if getattr(u, "name", None) == "view_on_site" else u for u in urls]
+        # The help centre (帮助中心, portal/admin_help.py), before the admin's catch-all.
+        return [*help_urls(self), *urls]
 
     def admin_view(self, view, cacheable=False):
         model_admin = getattr(view, "__self__", None)

@@ -227,6 +227,11 @@ CUSTOM: dict[str, Fill] = {
         kind="publications.attachment", args=lambda t: {"pk": t.extra, "attachment": t.pk}
     ),
     "portal_loginlockout_unlock": Fill(),
+    # The help centre (帮助中心): static pages, the same for every member of staff
+    "help_index": Fill(),
+    "help_review": Fill(),
+    "help_workbooks": Fill(),
+    "help_faq": Fill(),
 }
 
 # A ModelAdmin's own pages: changelist, add/, <id>/ (a redirect), <id>/history|delete|change/.
