@@ -20,7 +20,7 @@ from districts.admin_scope import PolicyAdminMixin, ScopedAdminMixin, ScopedDivi
 from districts.models import Division, within_q
 from districts.policies import departments as department_policy
 
-from . import jobs, review, services, workbook_export
+from . import display, jobs, review, services, workbook_export
 from .admin_import import CatalogJobAdminMixin
 from .admin_review import EntryReviewAdminMixin, ReviewStatusFilter
 from .forms import CatalogEntryForm
@@ -452,7 +452,13 @@ class CatalogEntryAdmin(
                     {
                         "element": element,
                         "own": own,
+                        "own_shown": display.shown(element, shown),
                         "source_published": published,
+                        "source_shown": (
+                            display.shown(element, source_published.get(element))
+                            if source_published is not None
+                            else None
+                        ),
                         "overridden": overridden,
                         "moved": element in entry.upstream_changed,
                         "pending_upstream": bool(
@@ -466,6 +472,8 @@ class CatalogEntryAdmin(
             extra_context.update(
                 {
                     "derivation_rows": rows,
+                    # The reviewer's comparison: the published entry → its working copy.
+                    "review_changes": display.entry_changes(entry),
                     "entry_obj": entry,
                     "derived_count": CatalogEntry.objects.filter(
                         source=entry, is_dropped=False

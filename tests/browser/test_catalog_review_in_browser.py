@@ -110,3 +110,60 @@ def test_publication_submit_with_unsaved_edits_saves_them_first(office, login_as
     page.wait_for_selector(".messagelist .success")
     item.refresh_from_db()
     assert (item.title, item.status) == ("改过的标题", Publication.Status.SUBMITTED)
+
+
+def test_the_reviewer_reads_each_change_old_then_new(office, login_as, live_server):
+    """The review panel lists what the working copy changes: 原值 → 新值 per element, 公开层级 as
+    a table, channels and audiences as item lists, styled by our own stylesheet under the CSP."""
+    from catalog import review
+    from catalog.models import Channel
+    from catalog.services import entry_update
+
+    entry = office.entries["district"]
+    editor = office.user(Role.EDITOR, "district")
+    names = ["政府网站", "政务服务中心"]
+    entry_update(
+        entry=entry,
+        changes={
+            "time_limit": "信息形成之日起5个工作日内",
+            "channels": list(Channel.objects.filter(name__in=names).values_list("pk", flat=True)),
+            "audience": [True, True],
+            "levels": [
+                {"level": "县级", "channels": names},
+                {"level": "乡级", "channels": ["公开查阅点", "便民服务站"]},
+            ],
+        },
+        user=editor,
+    )
+    review.entries_submit(entries=[entry], user=editor)
+
+    page = login_as(office.user(Role.REVIEWER, "city"))
+    page.goto(f"{live_server.url}/admin/catalog/catalogentry/{entry.pk}/change/")
+    changes = page.locator(".review-changes table.element-changes")
+    assert "工作稿修改了 4 项" in changes.locator("caption").inner_text()
+    assert changes.locator("> tbody > tr > th").all_inner_texts() == [
+        "公开时限",
+        "公开渠道和载体",
+        "公开对象",
+        "公开层级",
+    ]
+    levels = changes.locator("> tbody > tr").nth(3)
+    assert levels.locator("ins table.value-table tbody th").all_inner_texts() == ["县级", "乡级"]
+    assert levels.locator("ins table.value-table tbody tr").nth(1).locator(
+        "li"
+    ).all_inner_texts() == [
+        "公开查阅点",
+        "便民服务站",
+    ]
+    # Told apart in text, not by colour alone; and the stylesheet loaded (dashed old, solid new).
+    first = changes.locator(".value-change").first
+    assert first.locator("del .change-label").text_content() == "原值："
+    assert first.locator("ins .change-label").text_content() == "新值："
+    style = "e => getComputedStyle(e).borderTopStyle"
+    assert (first.locator("del").evaluate(style), first.locator("ins").evaluate(style)) == (
+        "dashed",
+        "solid",
+    )
+    assert "[" not in changes.inner_text() and "{" not in changes.inner_text()
+    changes.scroll_into_view_if_needed()
+    shot(page, "14-review-changes")
