@@ -275,6 +275,7 @@ def _import(job: CatalogJob) -> dict[str, Any]:
 def report_result(report: ImportReport) -> dict[str, Any]:
     """Return what a job keeps of an import report (JSON, bounded in size)."""
     errors = report.errors
+    shown = report.outcomes[:SHOWN_ROWS]
     return {
         "message": report.summary(),
         "summary": report.summary(),
@@ -300,9 +301,13 @@ def report_result(report: ImportReport) -> dict[str, Any]:
                 "second_level": o.second_level,
                 "changed": o.changed,
                 "errors": [f"{e.column}：{e.message}" if e.column else e.message for e in o.errors],
+                "diffs": o.diffs,
             }
-            for o in report.outcomes[:SHOWN_ROWS]
+            for o in shown
         ],
+        # Rows that change an entry and are listed with 原值 → 新值 (the others name only the
+        # elements they change; see workbook_import.DIFF_ROWS).
+        "detailed": sum(1 for o in shown if o.diffs),
     }
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from districts.models import Division
 
-from . import policies, services
+from . import display, policies, services
 from .models import (
     ELEMENT_COLUMNS,
     CatalogEntry,
@@ -40,11 +40,17 @@ __all__ = ["ImportReport", "RowOutcome", "WorkbookError", "import_catalog"]
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 STATUS_LABELS = {NEW: "新增", CHANGED: "修改", UNCHANGED: "不变", ERROR: "错误"}
 CHUNK = 500
+# What a preview shows of the changes to existing entries: 原值 → 新值 for each changed element
+# of the first rows that change one, within a budget of characters (each value is cut short
+# too, see ``display.PREVIEW``); the other changed rows list only the elements they change.
+DIFF_ROWS = 100
+DIFF_CHARS = 60_000
 NORMAL_CACHE = 20_000
 # Only short texts repeat from line to line; 20,000 long ones would hold gigabytes.
 NORMAL_CACHE_CHARS = 500
 # The element columns of an entry, and every column an import gives a new entry.
 ELEMENT_COLUMN_NAMES = tuple(c for columns in ELEMENT_COLUMNS.values() for c in columns)
+ELEMENT_ORDER = {**{element: i for i, element in enumerate(Element.values)}, "extra": len(Element)}
 ENTRY_COLUMNS = (
     "division_id",
     "item_id",
@@ -69,6 +75,9 @@ class RowOutcome:
     status: str
     changed: list[str] = field(default_factory=list)  # element labels
     errors: list[CellError] = field(default_factory=list)
+    # For a row that changes an existing entry (the first DIFF_ROWS): each change as
+    # ``display.change`` gives it, 原值 → 新值, unchanged elements left out.
+    diffs: list[dict] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
@@ -257,6 +266,7 @@ class _Importer:
             )
         self.user_id = user.pk if user is not None else None
         self.error_rows = 0  # rows with errors so far, for the progress report
+        self.diff_rows = self.diff_chars = 0  # what the changes shown so far cost
         self.may_add_channels = services.may_add_reference(user, policies.channels)
         self.may_add_items = services.may_add_reference(user, policies.second_level_items)
         self.may_add_own = True
@@ -531,9 +541,57 @@ class _Importer:
                 return
             labels.insert(0, "恢复已删减事项")
         status = CHANGED if labels else UNCHANGED
-        self._outcome(row, status, labels)
+        diffs = []
+        if labels and self.diff_rows < DIFF_ROWS and self.diff_chars < DIFF_CHARS:
+            diffs = self._diffs(entry, changes)
+            self.diff_rows += 1
+            self.diff_chars += sum(
+                display.weight(d["old"]) + display.weight(d["new"]) for d in diffs
+            )
+        self._outcome(row, status, labels, diffs)
         if labels:
             updates.append((entry, changes, row))
+
+    def _diffs(self, entry: CatalogEntry, changes: dict) -> list[dict]:
+        """Return each change an update makes, 原值 → 新值, as the preview shows it."""
+        bounds = display.PREVIEW
+        diffs = []
+        if entry.is_dropped:
+            diffs.append(
+                display.change(
+                    "事项状态",
+                    display.shown("", f"已删减（{entry.get_drop_reason_display()}）", bounds),
+                    display.shown("", "恢复", bounds),
+                )
+            )
+        names = None
+        # In the elements' order (a workbook's columns may come in any), other columns last.
+        for element, new in sorted(changes.items(), key=lambda pair: ELEMENT_ORDER[pair[0]]):
+            if element == "extra":
+                old_extra = entry.extra or {}
+                keys = [k for k in {**old_extra, **new} if old_extra.get(k) != new.get(k)]
+                diffs.append(
+                    display.change(
+                        "其他列",
+                        display.shown_extra({k: old_extra.get(k) for k in keys}, bounds),
+                        display.shown_extra({k: new.get(k) for k in keys}, bounds),
+                    )
+                )
+                continue
+            old = services.get_value(entry, element)
+            if element == Element.CHANNELS:
+                if names is None:
+                    names = {c.pk: c.name for c in self.channels.values()}
+                old = [names.get(pk, str(pk)) for pk in old]
+                new = [names.get(pk, str(pk)) for pk in new]
+            diffs.append(
+                display.change(
+                    str(Element(element).label),
+                    display.shown(element, old, bounds),
+                    display.shown(element, new, bounds),
+                )
+            )
+        return diffs
 
     def _plan_create(self, row, item_id, parent_entry, values, creates) -> None:
         source = parent_entry if parent_entry is not None and not parent_entry.is_dropped else None
@@ -632,7 +690,13 @@ class _Importer:
             if changes:
                 services.entry_update(entry=entry, changes=changes, user=self.user)
 
-    def _outcome(self, row: ParsedRow, status: str, changed: list[str] | None = None) -> None:
+    def _outcome(
+        self,
+        row: ParsedRow,
+        status: str,
+        changed: list[str] | None = None,
+        diffs: list[dict] | None = None,
+    ) -> None:
         if status == ERROR:
             self.error_rows += 1
         self.report.outcomes.append(
@@ -645,6 +709,7 @@ class _Importer:
                 status,
                 changed or [],
                 list(row.errors),
+                diffs or [],
             )
         )
 

@@ -42,6 +42,13 @@ def test_upload_preview_confirm(office, login_as, live_server, settings, tmp_pat
     page.click("input[value=上传并预览]")
     page.wait_for_selector("text=确认导入")
     assert "预览：共 1 行，新增 0，修改 1，不变 0，错误 0" in page.content()
+    # The changed row lists 原值 → 新值 for the element it changes, and only that one.
+    row = page.locator(".import-preview tbody tr")
+    assert row.locator("dl.element-changes dt").all_inner_texts() == ["公开时限"]
+    assert "制定或获取信息之日起10个工作日内" in row.locator("del").inner_text()
+    assert "5个工作日内" in row.locator("ins").inner_text()
+    style = "e => getComputedStyle(e).borderTopStyle"
+    assert row.locator("ins").evaluate(style) == "solid"
     shot(page, "41-import-preview")
     assert not CatalogEntry.objects.filter(time_limit="5个工作日内").exists()
     page.click("input[value=确认导入]")
