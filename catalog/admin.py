@@ -438,9 +438,10 @@ class CatalogEntryAdmin(
             # value: the reviewer sees it, and a flag where the working copy carries a change
             # the source's office has not approved yet.
             source_published = entry.source.published_values if entry.source else None
+            # As the snapshot stores them (channel names), to compare with what was published.
+            working = display.working_values(entry)
             for element in Element:
-                # As the snapshot stores it (channel names), to compare with what was published.
-                shown = services.display_value(element, services.get_value(entry, element))
+                shown = working[element]
                 own = describe_value(element, shown)
                 published = (
                     describe_value(element, source_published.get(element))
@@ -473,7 +474,7 @@ class CatalogEntryAdmin(
                 {
                     "derivation_rows": rows,
                     # The reviewer's comparison: the published entry → its working copy.
-                    "review_changes": display.entry_changes(entry),
+                    "review_changes": display.entry_changes(entry, working),
                     "entry_obj": entry,
                     "derived_count": CatalogEntry.objects.filter(
                         source=entry, is_dropped=False

@@ -25,8 +25,8 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import CatalogEntry, Channel, Element
-from .services import get_value
+from .models import CatalogEntry, Element
+from .services import display_value, get_value
 
 FLAG_LABELS = {
     Element.AUDIENCE.value: ("全社会", "特定群体"),
@@ -288,25 +288,22 @@ def change_html(item: dict[str, Any]) -> SafeString:
 
 def working_values(entry: CatalogEntry) -> dict[str, Any]:
     """Return the entry's working copy as a published snapshot holds it (channel names)."""
-    values = {element: get_value(entry, element) for element in Element.values}
-    if values[Element.CHANNELS]:
-        names = dict(
-            Channel.objects.filter(pk__in=values[Element.CHANNELS]).values_list("pk", "name")
-        )
-        values[Element.CHANNELS] = [names.get(pk, str(pk)) for pk in values[Element.CHANNELS]]
-    return values
+    return {
+        element: display_value(element, get_value(entry, element)) for element in Element.values
+    }
 
 
-def entry_changes(entry: CatalogEntry) -> dict[str, Any]:
+def entry_changes(entry: CatalogEntry, working: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return what the review panel compares: the published entry → its working copy.
 
     ``published`` says whether the entry was ever approved; ``changes`` lists, in the elements'
     order, each element whose working value differs from the published one (every element
     with a value when it was never published, with nothing as 原值). A followed element whose
     working value is not what its source published carries a note: approval publishes the
-    source's value.
+    source's value. ``working`` is the entry's ``working_values`` when the caller has them.
     """
-    working = working_values(entry)
+    if working is None:
+        working = working_values(entry)
     published = entry.published_values
     source = entry.source.published_values if entry.source_id and entry.source else None
     changes = []
