@@ -129,6 +129,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+# Our wording for Django's own admin and sign-in strings where its Chinese reads awkwardly
+# (locale/zh_Hans/LC_MESSAGES/*.po; the compiled .mo files are committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
