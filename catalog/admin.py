@@ -18,6 +18,7 @@ from import_export.admin import ExportMixin
 
 from districts.admin_scope import PolicyAdminMixin, ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division, within_q
+from districts.people import PeopleAdminMixin, display_name, prime
 from districts.policies import departments as department_policy
 
 from . import display, jobs, review, services, workbook_export
@@ -428,11 +429,14 @@ class CatalogEntryAdmin(
         extra_context = extra_context or {}
         entry = (
             self.get_queryset(request)
-            .select_related("source__division")
+            .select_related("source__division", "submitted_by", "reviewed_by")
             .filter(pk=object_id)
             .first()
         )
         if entry is not None:
+            events = list(entry.events.select_related("user")[:20])
+            # Everyone the page names, with the department they act for: one query.
+            prime([entry.submitted_by, entry.reviewed_by, *(e.user for e in events)])
             rows = []
             # What the public would read for a followed element is the source's published
             # value: the reviewer sees it, and a flag where the working copy carries a change
@@ -479,7 +483,7 @@ class CatalogEntryAdmin(
                     "derived_count": CatalogEntry.objects.filter(
                         source=entry, is_dropped=False
                     ).count(),
-                    "events": entry.events.select_related("user")[:20],
+                    "events": events,
                     # Frozen while the office above reviews it.
                     "can_change_entry": self.has_change_permission(request, entry)
                     and entry.status != ReviewStatus.SUBMITTED,
@@ -674,16 +678,27 @@ def export_download(*, division: Division, domain: Domain | None, kind: str) -> 
 
 
 @admin.register(CatalogEvent)
-class CatalogEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "division", "action", "element", "entry_item", "user")
+class CatalogEventAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "division", "action", "element", "entry_item", "actor")
+    people_fields = ("user",)
     list_filter = ("action", "element", EntryDivisionFilter)
     list_select_related = ("division", "entry__item", "user")
-    search_fields = ("entry__item__name", "division__name", "user__username")
+    search_fields = (
+        "entry__item__name",
+        "division__name",
+        "user__username",
+        "user__last_name",
+        "user__first_name",
+    )
     date_hierarchy = "created_at"
 
     @admin.display(description=_("事项"))
     def entry_item(self, obj):
         return obj.entry.item.name if obj.entry_id else ""
+
+    @admin.display(description=_("操作人"), ordering="user__last_name")
+    def actor(self, obj):
+        return display_name(obj.user, obj.division) or "系统"
 
     def has_add_permission(self, request):
         return False

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from .banners import division_banner_set
 from .models import Department, Division, Membership
+from .people import display_name
 from .policies import departments as department_policy
 from .policies import divisions as division_policy
 from .services import (
@@ -247,8 +248,8 @@ class MembershipForm(forms.ModelForm):
 class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = MembershipForm
     list_display = (
-        "user",
         "user_full_name",
+        "account",
         "division",
         "department",
         "role",
@@ -256,7 +257,13 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("role", "is_active", MembershipDivisionFilter)
-    search_fields = ("user__username", "user__first_name", "division__name", "department__name")
+    search_fields = (
+        "user__username",
+        "user__last_name",
+        "user__first_name",
+        "division__name",
+        "department__name",
+    )
     list_select_related = ("user", "division", "department")
     autocomplete_fields = ("division",)
     raw_id_fields = ("user",)
@@ -268,9 +275,14 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description=_("姓名"), ordering="user__first_name")
+    @admin.display(description=_("姓名"), ordering="user__last_name")
     def user_full_name(self, obj):
-        return obj.user.get_full_name()
+        # The department has its own column: the name alone (districts.people).
+        return display_name(obj.user)
+
+    @admin.display(description=_("账号"), ordering="user__username")
+    def account(self, obj):
+        return obj.user.get_username()
 
     def get_readonly_fields(self, request, obj=None):
         # A membership is granted to one user in one division; change the role or revoke it.

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from .models import Department, Division, Membership, Role
+from .people import split_name
 from .policies import departments as department_policy
 from .policies import divisions as division_policy
 from .policies import memberships as membership_policy
@@ -135,10 +136,13 @@ def membership_grant(
 
 
 def demo_user(*, username: str, full_name: str, password: str):
-    """Create or reset a demonstration account and return it."""
+    """Create or reset a demonstration account and return it.
+
+    ``full_name`` is a 姓名 ("王芳"): stored as 姓 (``last_name``) and 名 (``first_name``).
+    """
     user_model = get_user_model()
     user, _ = user_model.objects.get_or_create(username=username)
-    user.first_name = full_name
+    user.last_name, user.first_name = split_name(full_name)
     # A reserved domain (RFC 2606): the demo's notices show on the console, and go nowhere else.
     user.email = f"{username}@demo.invalid"
     user.is_staff = True

@@ -43,16 +43,19 @@ EXPECTED = {
     "entry_changelist_within": 11,  # + the ScopedDivisionFilter looking up the division
     "division_changelist": 8,
     "membership_changelist": 9,
-    "event_changelist": 11,
+    # + the memberships of the page's users, read together: the 操作人 column names each with
+    # the department they act for (districts.people).
+    "event_changelist": 12,
     "domain_changelist": 8,
     "secondlevelitem_changelist": 9,
     "tree": 10,
-    # The change page includes ScopedAdminMixin's 404 pre-check (one lookup of the entry), and
-    # the 承办部门 choices (one query for the departments in scope).
-    "entry_change_city": 20,
+    # The change page includes ScopedAdminMixin's 404 pre-check (one lookup of the entry), the
+    # 承办部门 choices (one query for the departments in scope), and the memberships of the
+    # people it names (submitter, reviewer, the events' users: one query for all of them).
+    "entry_change_city": 21,
     # A derived entry shows its source's published values (stored on the source row, read with
     # the entry): one more query than the city's, for the source's division.
-    "entry_change_derived": 21,
+    "entry_change_derived": 22,
     # The export permission is the policy's answer (no ModelBackend lookup of user and group
     # permissions, which staff never hold: 2 queries fewer than the stock has_perm).
     "entry_export_within": 9,
@@ -264,6 +267,8 @@ def test_entry_change_page(client, city, city_admin, django_assert_num_queries, 
     grow_catalog(city, SMALL)
     entry = CatalogEntry.objects.filter(division__code=code).order_by("pk").first()
     url = f"/admin/catalog/catalogentry/{entry.pk}/change/"
+    # A person's edit already: the page names the people in it (one query for all of them).
+    services.entry_update(entry=entry, changes={"remarks": "本级备注"}, user=city_admin)
     small, response = count_queries(client, url)
     events_before = len(response.context["events"])
     assert small == EXPECTED[key]

@@ -14,25 +14,26 @@ from publications.demo import build_demo_publications
 from publications.models import Publication
 
 DEMO_PASSWORD = "demo-2026"
-# (username, full name, division code, role): one account for each role at each level.
+# (username, 姓名, division code, role): one account for each role at each level. The names
+# are made up; the admin shows them (with the department, for department staff).
 DEMO_ACCOUNTS = [
-    ("city_admin", "市政务公开办管理员", "430100", Role.ADMINISTRATOR),
-    ("city_reviewer", "市政务公开办审核员", "430100", Role.REVIEWER),
-    ("city_editor", "市政务公开办填报员", "430100", Role.EDITOR),
-    ("furong_admin", "芙蓉区管理员", "430102", Role.ADMINISTRATOR),
-    ("furong_reviewer", "芙蓉区审核员", "430102", Role.REVIEWER),
-    ("furong_editor", "芙蓉区填报员", "430102", Role.EDITOR),
-    ("wenyilu_admin", "文艺路街道管理员", "430102001", Role.ADMINISTRATOR),
-    ("wenyilu_reviewer", "文艺路街道审核员", "430102001", Role.REVIEWER),
-    ("wenyilu_editor", "文艺路街道填报员", "430102001", Role.EDITOR),
-    ("furong_leader", "芙蓉区签发领导", "430102", Role.LEADER),
-    ("wenyilu_leader", "文艺路街道签发领导", "430102001", Role.LEADER),
+    ("city_admin", "周建华", "430100", Role.ADMINISTRATOR),
+    ("city_reviewer", "陈静", "430100", Role.REVIEWER),
+    ("city_editor", "刘洋", "430100", Role.EDITOR),
+    ("furong_admin", "李卫东", "430102", Role.ADMINISTRATOR),
+    ("furong_reviewer", "张敏", "430102", Role.REVIEWER),
+    ("furong_editor", "赵磊", "430102", Role.EDITOR),
+    ("wenyilu_admin", "黄丽", "430102001", Role.ADMINISTRATOR),
+    ("wenyilu_reviewer", "吴刚", "430102001", Role.REVIEWER),
+    ("wenyilu_editor", "杨帆", "430102001", Role.EDITOR),
+    ("furong_leader", "欧阳明", "430102", Role.LEADER),
+    ("wenyilu_leader", "谭志强", "430102001", Role.LEADER),
 ]
-# (username, full name, division code, role, department): staff of a department, who see and
+# (username, 姓名, division code, role, department): staff of a department, who see and
 # edit only what their department owns.
 DEMO_DEPARTMENT_ACCOUNTS = [
-    ("furong_minzheng", "芙蓉区民政局填报员", "430102", Role.EDITOR, "区民政局"),
-    ("wenyilu_shiwu", "文艺路街道社会事务办填报员", "430102001", Role.EDITOR, "街道社会事务办"),
+    ("furong_minzheng", "王芳", "430102", Role.EDITOR, "区民政局"),
+    ("wenyilu_shiwu", "彭小红", "430102001", Role.EDITOR, "街道社会事务办"),
 ]
 # Divisions whose releases wait for their leader's sign-off (签发) in the demo.
 DEMO_SIGNOFF = ["430102001"]
@@ -76,13 +77,16 @@ class Command(BaseCommand):
         for username, full_name, code, role in DEMO_ACCOUNTS:
             user = demo_user(username=username, full_name=full_name, password=DEMO_PASSWORD)
             membership_grant(user=user, division=divisions[code], role=role)
-            self.stdout.write(f"  {username:<18} {divisions[code].name} · {Role(role).label}")
+            self.stdout.write(
+                f"  {username:<18} {full_name} · {divisions[code].name} · {Role(role).label}"
+            )
         for username, full_name, code, role, department_name in DEMO_DEPARTMENT_ACCOUNTS:
             user = demo_user(username=username, full_name=full_name, password=DEMO_PASSWORD)
             department = Department.objects.get(division=divisions[code], name=department_name)
             membership_grant(user=user, division=divisions[code], role=role, department=department)
             self.stdout.write(
-                f"  {username:<18} {divisions[code].name} · {department.name} · {Role(role).label}"
+                f"  {username:<18} {full_name} · {divisions[code].name} · {department.name} · "
+                f"{Role(role).label}"
             )
 
         # The demo's history is built, not lived: nobody needs e-mail about it.
