@@ -25,6 +25,7 @@ from . import display, jobs, review, services, workbook_export
 from .admin_import import CatalogJobAdminMixin
 from .admin_review import EntryReviewAdminMixin, ReviewStatusFilter
 from .forms import CatalogEntryForm
+from .labels import PICKER_RELATED, picker_label
 from .models import (
     CatalogEntry,
     CatalogEvent,
@@ -162,9 +163,17 @@ class CatalogEntryAdmin(
         "is_dropped",
         "item_type",
     )
-    search_fields = ("item__name", "item__first_level__name", "division__name", "content")
+    search_fields = (
+        "item__name",
+        "item__first_level__name",
+        "item__first_level__domain__name",
+        "division__name",
+        "content",
+    )
     list_select_related = ("item__first_level__domain", "division", "department")
     autocomplete_fields = ("division", "item")
+    # The publication form's entry picker searches here: "领域 · 一级事项 · 二级事项（区划）".
+    autocomplete_select_related = PICKER_RELATED
     actions = [
         "submit_selected",
         "recall_selected",
@@ -248,6 +257,9 @@ class CatalogEntryAdmin(
     @admin.display(description=_("演示"))
     def demo_label(self, obj):
         return "演示数据" if obj.is_demo else ""
+
+    def autocomplete_label(self, obj):
+        return picker_label(obj)
 
     def get_export_resource_classes(self, request):
         return [CatalogEntryResource]

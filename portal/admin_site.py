@@ -10,6 +10,9 @@ Django's history page (``<id>/history/``) looks the object up before it asks for
 missing id is redirected (302), an existing one the user may not view is refused (403), so any
 staff user could tell which users, groups or sync runs exist. Here a user who may not view the
 model at all gets 404 for every id.
+
+The index shows the user's 待办 / 待审 / 待签 at the top (``publications.worklist.pending``),
+and the autocomplete lets the searched ModelAdmin name its options (``autocomplete_label``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
@@ -26,7 +30,35 @@ from .admin_help import help_urls
 NOT_FOUND = "对象不存在或不在您的管辖范围内。"
 
 
+class PortalAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete; the searched ModelAdmin may label the options its own way.
+
+    A ModelAdmin with ``autocomplete_label(obj)`` names each option with it, and joins what
+    the label reads with ``autocomplete_select_related``: one query for the page of options.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        related = getattr(self.model_admin, "autocomplete_select_related", ())
+        return queryset.select_related(*related) if related else queryset
+
+    def serialize_result(self, obj, to_field_name):
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        if label is None:
+            return super().serialize_result(obj, to_field_name)
+        return {"id": str(getattr(obj, to_field_name)), "text": label(obj)}
+
+
 class PortalAdminSite(admin.AdminSite):
+    def index(self, request, extra_context=None):
+        from publications.worklist import pending
+
+        extra_context = {**(extra_context or {}), "pending": pending(request.user)}
+        return super().index(request, extra_context)
+
+    def autocomplete_view(self, request):
+        return PortalAutocompleteJsonView.as_view(admin_site=self)(request)
+
     def get_urls(self):
         urls = super().get_urls()
         shortcut = path(

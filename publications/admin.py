@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from catalog.labels import PICKER_RELATED
 from catalog.models import Domain
 from catalog.policies import entries as entry_policy
 from catalog.review import SUBMIT_FIELD
@@ -19,7 +20,7 @@ from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.people import PeopleAdminMixin, display_name, prime
 
 from . import services, worklist
-from .forms import PublicationForm
+from .forms import EntryChoiceField, PublicationForm
 from .models import Attachment, Publication, PublicationEvent
 from .policies import publications as policy
 
@@ -181,8 +182,12 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         if db_field.name == "entry":
             # Only the entries the user sees in the catalog (as its autocomplete offers): one
             # posted from outside is refused like an id that does not exist, where the form's
-            # own check would name the division it lies in.
-            kwargs["queryset"] = entry_policy.instances_for(request.user, "view", "change")
+            # own check would name the division it lies in. Options read "领域 · 一级事项 ·
+            # 二级事项（区划）" (catalog.labels), the chosen one joined with what it reads.
+            kwargs["queryset"] = entry_policy.instances_for(
+                request.user, "view", "change"
+            ).select_related(*PICKER_RELATED)
+            kwargs["form_class"] = EntryChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from catalog.labels import picker_label
 from catalog.models import CatalogEntry
 
 from . import services
@@ -30,6 +31,13 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
+
+
+class EntryChoiceField(forms.ModelChoiceField):
+    """The catalog entry picker: each option reads "领域 · 一级事项 · 二级事项（区划）"."""
+
+    def label_from_instance(self, obj):
+        return picker_label(obj)
 
 
 class PublicationForm(forms.ModelForm):

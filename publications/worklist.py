@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 from django.db.models.functions import Concat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -130,6 +131,79 @@ def tab_filters(user) -> dict[str, Q]:
     }
 
 
+def tab_counts(base, filters: dict[str, Q], **extra: Q) -> dict[str, int]:
+    """Return the number of ``base``'s rows under each tab (and each ``extra`` Q): one query."""
+    return base.aggregate(
+        **{name: Count("id", filter=q) for name, q in {**filters, **extra}.items()}
+    )
+
+
+def entries_waiting(user) -> int:
+    """Return how many catalog entries wait for ``user``'s review (one query; 0 if none may)."""
+    if not entry_policy.allows(user, "review"):
+        return 0
+    return (
+        entry_policy.instances_for(user, "review")
+        .filter(status=ReviewStatus.SUBMITTED)
+        .exclude(submitted_by=user)
+        .count()
+    )
+
+
+def pending(user) -> list[dict]:
+    """Return what the admin index shows at the top: the user's 待办, 待审 and 待签.
+
+    Each card has a label, a total and its parts, every part linking to the working list's
+    tab or the filtered catalog list that shows exactly what it counts. The counts are the
+    working list's own (one aggregate), plus one count of catalog entries for reviewers: at
+    most two queries, whatever the data.
+    """
+    filters = tab_filters(user)
+    counts = tab_counts(
+        Publication.objects.all(),
+        filters,
+        returned=filters["todo"] & ~Q(return_reason=""),
+    )
+    waiting = entries_waiting(user)
+    worklist = reverse("admin:publications_publication_worklist")
+    cards = []
+    if policy.allows(user, "change"):
+        note = f"其中被退回 {counts['returned']} 条" if counts["returned"] else ""
+        cards.append(
+            {
+                "key": "todo",
+                "label": "待办",
+                "total": counts["todo"],
+                "parts": [("公开信息草稿", counts["todo"], f"{worklist}?tab=todo", note)],
+            }
+        )
+    if _is_reviewer(user) or waiting:
+        parts = []
+        if _is_reviewer(user):
+            parts.append(("公开信息", counts["review"], f"{worklist}?tab=review", ""))
+        if entry_policy.allows(user, "review"):
+            changelist = reverse("admin:catalog_catalogentry_changelist")
+            parts.append(("目录事项", waiting, f"{changelist}?status__exact=mine", ""))
+        cards.append(
+            {
+                "key": "review",
+                "label": "待审",
+                "total": sum(part[1] for part in parts),
+                "parts": parts,
+            }
+        )
+    if policy.allows(user, "sign"):
+        cards.append(
+            {
+                "key": "signoff",
+                "label": "待签",
+                "total": counts["signoff"],
+                "parts": [("公开信息", counts["signoff"], f"{worklist}?tab=signoff", "")],
+            }
+        )
+    return cards
+
+
 def default_tab(user) -> str:
     """Return the tab the list opens on: what the user must act on first."""
     if policy.allows(user, "sign") and not policy.allows(user, "change"):
@@ -204,7 +278,7 @@ def build(request) -> dict:
     deadline = params.get("deadline", "")
     if deadline in ("overdue", "soon", "late"):
         base = filter_deadline(base, deadline, request)
-    counts = base.aggregate(**{name: Count("id", filter=q) for name, q in filters.items()})
+    counts = tab_counts(base, filters)
 
     order = {
         "todo": [F("due_on").asc(nulls_last=True), "-updated_at"],
@@ -229,15 +303,6 @@ def build(request) -> dict:
     # The 填报人 column names each author with the department they act for: one query.
     people.prime_rows(rows, "created_by")
 
-    entries_waiting = (
-        entry_policy.instances_for(user, "review")
-        .filter(status=ReviewStatus.SUBMITTED)
-        .exclude(submitted_by=user)
-        .count()
-        if _is_reviewer(user)
-        else 0
-    )
-
     keep = {k: v for k, v in params.items() if k not in ("tab", "page")}
     return {
         "tab": tab,
@@ -261,7 +326,7 @@ def build(request) -> dict:
             "deadline": deadline,
         },
         "notes": notes,
-        "entries_waiting": entries_waiting,
+        "entries_waiting": entries_waiting(user),
         "is_reviewer": _is_reviewer(user),
         "today": today,
     }

@@ -1,23 +1,28 @@
-"""The admin as a township clerk meets it: people by 姓名, with the department they act for.
+"""The admin as a township clerk meets it: people by 姓名 (with the department they act for),
+the entry picker's "领域 · 一级事项 · 二级事项（区划）", and the index's 待办 / 待审 / 待签.
 
-Each page is checked through the admin's real URLs.
+Each page is checked through the admin's real URLs; the index's queries are counted exactly
+and stay the same with more data.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
-from catalog.models import CatalogEntry
-from catalog.review import entries_submit
-from catalog.services import entry_assign_department, entry_update
+from catalog.models import CatalogEntry, FirstLevelItem, SecondLevelItem
+from catalog.review import catalog_publish_as_loaded, entries_submit
+from catalog.services import catalog_derive, entry_assign_department, entry_create, entry_update
 from districts.models import Department, Role
-from districts.services import membership_grant
+from districts.services import division_update, membership_grant
 from publications import services
 from publications.models import Publication
 from tests.factories import UserFactory
 
 from .conftest import FORMED
+from .test_worklist import bulk
 
 pytestmark = [
     pytest.mark.django_db,
@@ -27,6 +32,8 @@ pytestmark = [
 INDEX = reverse("admin:index")
 WORKLIST = reverse("admin:publications_publication_worklist")
 CHANGELIST = reverse("admin:publications_publication_changelist")
+AUTOCOMPLETE = reverse("admin:autocomplete")
+PICKER = {"app_label": "publications", "model_name": "publication", "field_name": "entry"}
 
 
 @pytest.fixture
@@ -127,3 +134,150 @@ def test_the_header_greets_the_user_by_name_and_place(client, office, named):
     client.force_login(named)
     html = client.get(INDEX).content.decode()
     assert "您好，<strong>王芳</strong>" in html and "（芙蓉区 · 区民政局）" in html
+
+
+# -- the entry picker -------------------------------------------------------------------------
+
+
+def add_items(office, start: int, n: int) -> None:
+    """Add ``n`` city entries in the office's domain, derived to 芙蓉区 and published."""
+    first = FirstLevelItem.objects.get(name="最低生活保障")
+    city, district = office.divisions["430100"], office.divisions["430102"]
+    for i in range(start, start + n):
+        item = SecondLevelItem.objects.create(first_level=first, name=f"政策法规文件{i}")
+        entry_create(division=city, item=item, values={}, user=None)
+    catalog_derive(division=district, user=None)
+    catalog_publish_as_loaded(entry_ids=list(CatalogEntry.objects.values_list("pk", flat=True)))
+
+
+def picked(client, **params) -> list[dict]:
+    response = client.get(AUTOCOMPLETE, {**PICKER, **params})
+    assert response.status_code == 200
+    return json.loads(response.content)["results"]
+
+
+def test_the_entry_picker_reads_domain_first_level_and_item(client, office):
+    client.force_login(office.user(Role.EDITOR, "township"))
+    results = picked(client, term="低保")
+    entry = office.entries["township"]
+    assert results == [
+        {"id": str(entry.pk), "text": "社会救助 · 最低生活保障 · 低保资金发放（文艺路街道）"}
+    ]
+    # The domain's name finds its entries too.
+    assert picked(client, term="社会救助") == results
+
+
+def test_the_entry_picker_asks_the_same_queries_for_more_entries(
+    client, office, django_assert_num_queries
+):
+    client.force_login(office.user(Role.EDITOR, "district"))
+    add_items(office, 0, 2)
+    picked(client, term="最低生活保障")  # warm up
+    # session, user, memberships, the paginator's count, the page of entries (joined with
+    # what the label reads: no query per option).
+    with django_assert_num_queries(5) as captured:
+        few = picked(client, term="最低生活保障")
+    add_items(office, 2, 6)
+    with django_assert_num_queries(len(captured)):
+        many = picked(client, term="最低生活保障")
+    assert len(many) > len(few) >= 3
+    assert all(r["text"].startswith("社会救助 · 最低生活保障 · ") for r in many)
+
+
+def test_the_publication_form_shows_the_chosen_entry_by_the_same_label(client, office):
+    client.force_login(office.user(Role.EDITOR, "township"))
+    entry = office.entries["township"]
+    # Sent without a title: the form comes back with the entry still chosen.
+    response = client.post(
+        reverse("admin:publications_publication_add"),
+        {"entry": entry.pk, "title": "", "formed_on": "2026-11-02"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "社会救助 · 最低生活保障 · 低保资金发放（文艺路街道）</option>" in html
+
+
+# -- the index: 待办, 待审, 待签 -------------------------------------------------------------------
+
+
+def cards(response) -> dict[str, dict]:
+    return {card["key"]: card for card in response.context["pending"]}
+
+
+def test_the_index_counts_what_waits_for_each_user(client, office, named):
+    township = office.divisions["430102001"]
+    division_update(
+        division=township,
+        changes={"signoff_required": True},
+        user=office.user(Role.ADMINISTRATOR, "township"),
+    )
+    leader = UserFactory(username="wenyilu_leader", last_name="谭", first_name="志强")
+    membership_grant(user=leader, division=township, role=Role.LEADER)
+    office.publication("township", "draft")
+    office.publication("township", "returned")
+    office.publication("township", "submitted")
+    signing = office.publication("township", "submitted", title="待签发的公示")
+    services.publication_approve(publication=signing, user=office.reviewer_for("township"))
+    submit_township_entry(office)
+
+    client.force_login(office.user(Role.EDITOR, "township"))
+    found = cards(client.get(INDEX))
+    assert set(found) == {"todo"}  # an editor neither reviews nor signs
+    assert found["todo"]["total"] == 2
+    assert found["todo"]["parts"] == [
+        ("公开信息草稿", 2, f"{WORKLIST}?tab=todo", "其中被退回 1 条")
+    ]
+
+    client.force_login(office.user(Role.REVIEWER, "district"))
+    response = client.get(INDEX)
+    found = cards(response)
+    assert set(found) == {"review"}
+    assert found["review"]["total"] == 2
+    catalog = reverse("admin:catalog_catalogentry_changelist")
+    assert found["review"]["parts"] == [
+        ("公开信息", 1, f"{WORKLIST}?tab=review", ""),
+        ("目录事项", 1, f"{catalog}?status__exact=mine", ""),
+    ]
+    html = response.content.decode()
+    assert f'href="{WORKLIST}?tab=review"' in html and "待审" in html
+    # Each link shows exactly what was counted.
+    assert client.get(f"{catalog}?status__exact=mine").context["cl"].result_count == 1
+    assert client.get(WORKLIST, {"tab": "review"}).context["count"] == 1
+
+    client.force_login(leader)
+    found = cards(client.get(INDEX))
+    assert set(found) == {"signoff"}
+    assert found["signoff"]["total"] == 1
+    assert found["signoff"]["parts"][0][2] == f"{WORKLIST}?tab=signoff"
+    assert client.get(WORKLIST, {"tab": "signoff"}).context["count"] == 1
+
+    client.force_login(office.user(Role.ADMINISTRATOR, "district"))
+    found = cards(client.get(INDEX))
+    assert set(found) == {"todo", "review"}
+    assert found["todo"]["total"] == 2 and found["review"]["total"] == 2
+
+
+# session, user, the user's and groups' model permissions, memberships, the recent actions,
+# the publications' tab counts (one aggregate) [, the catalog entries waiting for a reviewer].
+INDEX_QUERIES = [
+    (Role.EDITOR, "township", 7),
+    (Role.REVIEWER, "city", 8),
+    (Role.ADMINISTRATOR, "district", 8),
+]
+
+
+@pytest.mark.parametrize(("role", "level", "queries"), INDEX_QUERIES)
+def test_the_index_queries_are_exact_and_constant(
+    client, office, django_assert_num_queries, role, level, queries
+):
+    office.publication("township", "submitted")
+    client.force_login(office.user(role, level))
+    client.get(INDEX)  # warm up (content types)
+    with django_assert_num_queries(queries):
+        small = client.get(INDEX)
+    bulk(office, 120)
+    with django_assert_num_queries(queries):
+        large = client.get(INDEX)
+    assert small.status_code == large.status_code == 200
+    total = sum(card["total"] for card in large.context["pending"])
+    assert total > sum(card["total"] for card in small.context["pending"])
