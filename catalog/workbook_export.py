@@ -80,9 +80,11 @@ class ExportStats:
 
 
 def catalog_sections(
-    *, division: Division, domain: Domain | None = None
+    *, division: Division, domain: Domain | None = None, department=None
 ) -> list[tuple[Domain, list[CatalogEntry]]]:
     """Return the division's active entries as [(domain, entries)], in catalog order.
+
+    With ``department``, only the entries that department owns (what its staff may see).
 
     The query orders by display order only, so two domains (or two first-level items) sharing a
     display order would interleave. Grouping here keeps each domain on one sheet and each
@@ -91,6 +93,8 @@ def catalog_sections(
     entries = CatalogEntry.objects.active().in_division(division)
     if domain is not None:
         entries = entries.in_domain(domain)
+    if department is not None:
+        entries = entries.filter(department=department)
     by_domain: dict[int, dict[int, list[CatalogEntry]]] = {}
     domains: dict[int, Domain] = {}
     for entry in entries.with_elements().in_catalog_order():
@@ -126,14 +130,14 @@ def _channel_names(entry: CatalogEntry) -> list[str]:
 
 
 def export_workbook(
-    *, division: Division, domain: Domain | None = None, stream: BinaryIO
+    *, division: Division, domain: Domain | None = None, stream: BinaryIO, department=None
 ) -> ExportStats:
     """Write the division's catalog to ``stream`` as an .xlsx workbook; return ExportStats.
 
     A catalog without active entries gets a single explanatory sheet (an .xlsx file needs one)
     and is reported as 0 sheets.
     """
-    sections = catalog_sections(division=division, domain=domain)
+    sections = catalog_sections(division=division, domain=domain, department=department)
     standard = list(Channel.objects.filter(is_standard=True).values_list("name", flat=True))
     level_count = max([2, *(len(entry_levels(e)) for _, entries in sections for e in entries)])
     columns = fmt.columns(level_count)
@@ -357,7 +361,9 @@ def _page_setup(sheet: Worksheet) -> None:
 # Flat files.
 
 
-def export_csv(*, division: Division, domain: Domain | None = None, stream: TextIO) -> ExportStats:
+def export_csv(
+    *, division: Division, domain: Domain | None = None, stream: TextIO, department=None
+) -> ExportStats:
     """Write the division's catalog to a text stream as CSV, one line per entry; return stats.
 
     The stream should be opened as plain UTF-8 with ``newline=""``; the byte-order mark is
@@ -368,7 +374,8 @@ def export_csv(*, division: Division, domain: Domain | None = None, stream: Text
     stream.write("\ufeff")
     writer.writerow(CSV_HEADER)
     rows = 0
-    for section_domain, entries in catalog_sections(division=division, domain=domain):
+    sections = catalog_sections(division=division, domain=domain, department=department)
+    for section_domain, entries in sections:
         for entry in entries:
             levels = entry_levels(entry)
             line = [
@@ -396,7 +403,9 @@ def export_csv(*, division: Division, domain: Domain | None = None, stream: Text
     return ExportStats(sheets=0, rows=rows)
 
 
-def export_json(*, division: Division, domain: Domain | None = None, stream: TextIO) -> ExportStats:
+def export_json(
+    *, division: Division, domain: Domain | None = None, stream: TextIO, department=None
+) -> ExportStats:
     """Write the division's catalog to a text stream as one JSON document; return stats."""
     entries = [
         {
@@ -418,7 +427,9 @@ def export_json(*, division: Division, domain: Domain | None = None, stream: Tex
             "levels": entry_levels(entry),
             "remarks": entry.remarks,
         }
-        for section_domain, section in catalog_sections(division=division, domain=domain)
+        for section_domain, section in catalog_sections(
+            division=division, domain=domain, department=department
+        )
         for entry in section
     ]
     document = {

@@ -318,6 +318,9 @@ class ScopedPolicy(Policy):
     A membership in a department (区民政局 inside 芙蓉区) covers only its own division, never
     those below, and, where rows have an owner, only the rows its department owns; department
     staff never review. Staff without a department are the division's disclosure office.
+
+    ``own_division_actions`` are done only in the division where the role is held, never below
+    it (a leader signs for their own division).
     """
 
     scoped = True
@@ -329,10 +332,12 @@ class ScopedPolicy(Policy):
         path: str = "division",
         department_path: str | None = None,
         permissions_of=None,
+        own_division_actions: Iterable[str] = (),
     ):
         super().__init__(model, permissions_of=permissions_of)
         self.path = path
         self.department_path = department_path
+        self.own_division_actions = frozenset(own_division_actions)
 
     def department_of(self, obj) -> int | None:
         """Return the id of the department that owns ``obj`` (None: the office's own)."""
@@ -373,6 +378,9 @@ class ScopedPolicy(Policy):
                         q |= Q(pk=office.pk)
                         break
                     continue
+                if action in self.own_division_actions:
+                    q |= Q(pk=office.pk)
+                    continue
                 if action == REVIEW and not is_root_membership(membership):
                     q |= within_q(office) & ~Q(pk=office.pk)
                 else:
@@ -405,6 +413,8 @@ class ScopedPolicy(Policy):
                 own |= rows
             elif REVIEW in granted and len(granted) == 1 and not is_root_membership(membership):
                 offices |= within_q(office) & ~Q(pk=office.pk)
+            elif set(granted) <= self.own_division_actions:
+                offices |= Q(pk=office.pk)
             else:
                 offices |= within_q(office)
         scoped = divisions_in(offices, self.path) if self.path else offices
@@ -449,6 +459,9 @@ class ScopedPolicy(Policy):
                 continue
             if action == REVIEW:
                 if _reviews(membership, division):
+                    return True
+            elif action in self.own_division_actions:
+                if division.pk == membership.division_id:
                     return True
             elif division.is_within(membership.division):
                 return True

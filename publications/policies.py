@@ -16,7 +16,10 @@ grant(Role.LEADER, Publication, "sign")
 for _role in (Role.REVIEWER, Role.ADMINISTRATOR):
     grant(_role, Publication, "review")
 
-publications = register(ScopedPolicy(Publication, department_path="department"))
+# A leader signs for their own division only: the leader of 芙蓉区 does not sign 文艺路街道's.
+publications = register(
+    ScopedPolicy(Publication, department_path="department", own_division_actions={"sign"})
+)
 events = register(ScopedPolicy(PublicationEvent, department_path="publication__department"))
 attachments = register(
     ScopedPolicy(

@@ -520,6 +520,8 @@ def publication_revise(*, publication: Publication, user) -> Publication:
     draft = Publication(
         entry_id=publication.entry_id,
         division_id=publication.division_id,
+        # The revision stays with the department that owns the item: its staff keep it.
+        department_id=publication.department_id,
         created_by=user,
         replaces=publication,
         revision=publication.revision + 1,
