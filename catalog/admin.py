@@ -20,6 +20,7 @@ from districts.admin_scope import PolicyAdminMixin, ScopedAdminMixin, ScopedDivi
 from districts.models import Division, within_q
 from districts.people import PeopleAdminMixin, display_name, prime
 from districts.policies import departments as department_policy
+from districts.policy import acting_department
 
 from . import display, jobs, review, services, workbook_export
 from .admin_import import CatalogJobAdminMixin
@@ -177,6 +178,7 @@ class CatalogEntryAdmin(
     actions = [
         "submit_selected",
         "recall_selected",
+        "check_selected",
         "approve_selected",
         "return_selected",
         "drop_selected",
@@ -633,7 +635,11 @@ class CatalogEntryAdmin(
             kind = request.GET.get("format", "xlsx")
             if kind not in ("xlsx", "csv", "json"):
                 raise Http404("不支持的导出格式。")
-            return export_download(division=division, domain=domain, kind=kind)
+            # A department's staff export what their department owns, like every list they see.
+            department = acting_department(request.user, division)
+            return export_download(
+                division=division, domain=domain, kind=kind, department=department
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -670,18 +676,25 @@ class CatalogEntryAdmin(
         return TemplateResponse(request, "admin/catalog/catalogentry/derive.html", context)
 
 
-def export_download(*, division: Division, domain: Domain | None, kind: str) -> HttpResponse:
-    """Return the division's catalog as a file download in ``kind`` (xlsx, csv or json)."""
-    name = f"{division.name}{domain.name if domain else ''}基层政务公开标准目录.{kind}"
+def export_download(
+    *, division: Division, domain: Domain | None, kind: str, department=None
+) -> HttpResponse:
+    """Return the division's catalog as a file download in ``kind`` (xlsx, csv or json).
+
+    With ``department``, only that department's entries (its name goes into the file name).
+    """
+    owner = department.name if department is not None else ""
+    name = f"{division.name}{owner}{domain.name if domain else ''}基层政务公开标准目录.{kind}"
+    scope = {"division": division, "domain": domain, "department": department}
     if kind == "xlsx":
         buffer = io.BytesIO()
-        workbook_export.export_workbook(division=division, domain=domain, stream=buffer)
+        workbook_export.export_workbook(**scope, stream=buffer)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         body = buffer.getvalue()
     else:
         text = io.StringIO()
         writer = workbook_export.export_csv if kind == "csv" else workbook_export.export_json
-        writer(division=division, domain=domain, stream=text)
+        writer(**scope, stream=text)
         content_type = "text/csv; charset=utf-8" if kind == "csv" else "application/json"
         body = text.getvalue().encode("utf-8")
     response = HttpResponse(body, content_type=content_type)
@@ -722,4 +735,5 @@ class CatalogEventAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-from . import admin_guides  # noqa: E402, F401  (registers the GuideLink admin)
+# Imported for their @admin.register side effect.
+from . import admin_domain_review, admin_guides  # noqa: E402, F401

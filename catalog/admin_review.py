@@ -13,13 +13,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import review
+from . import review, routing
 from .models import CatalogEntry, ReviewStatus
 from .policies import entries as policy
 
 ACTIONS = {
     "submit": ("提交审核", review.entries_submit),
     "recall": ("撤回提交", review.entries_recall),
+    "check": ("业务审核通过", review.entries_check),
     "approve": ("审核通过并发布", review.entries_approve),
     "return": ("退回修改", review.entries_return),
 }
@@ -106,11 +107,24 @@ class EntryReviewAdminMixin:
         may_edit = self.has_change_permission(request, entry)
         may_review = policy.allows(request.user, "review", entry)
         own = entry.submitted_by_id == request.user.pk
+        waiting = may_review and not own and entry.status == ReviewStatus.SUBMITTED
+        route = routing.route_of(entry, routing.routes_for(request.user))
+        at_department = routing.stage_of(entry, route) == routing.DEPARTMENT
+        checking = route is not None and route.before and at_department
         return {
             "review_entry": entry,
-            "can_submit": may_edit and entry.status == ReviewStatus.DRAFT,
+            "review_route": route
+            and {
+                "domain_name": entry.item.first_level.domain.name,
+                "department_name": route.department_name,
+                "before": route.before,
+                "at_department": at_department and entry.status == ReviewStatus.SUBMITTED,
+            },
+            # A published entry's edits reopen it: saving and submitting is one step there too.
+            "can_submit": may_edit and entry.status in (ReviewStatus.DRAFT, ReviewStatus.PUBLISHED),
             "can_recall": may_edit and entry.status == ReviewStatus.SUBMITTED,
-            "can_decide": may_review and not own and entry.status == ReviewStatus.SUBMITTED,
+            "can_check": waiting and checking,
+            "can_decide": waiting and not checking,
             "own_submission": own and entry.status == ReviewStatus.SUBMITTED,
         }
 
@@ -122,6 +136,10 @@ class EntryReviewAdminMixin:
     @admin.action(description=_("撤回所选事项的提交"), permissions=["change"])
     def recall_selected(self, request, queryset):
         self._run(request, "recall", list(queryset))
+
+    @admin.action(description=_("业务审核通过所选事项（转市政务公开办）"), permissions=["view"])
+    def check_selected(self, request, queryset):
+        self._run(request, "check", list(queryset))
 
     @admin.action(description=_("审核通过并发布所选事项"), permissions=["view"])
     def approve_selected(self, request, queryset):

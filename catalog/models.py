@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import Division, within_q
+from districts.models import Department, Division, within_q
 from guides.models import Guide
 
 
@@ -86,6 +86,48 @@ class SecondLevelItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_level.domain.name} / {self.first_level.name} / {self.name}"
+
+
+class DomainReview(models.Model):
+    """A city department that reviews the district catalogs' changes in one domain.
+
+    市直业务部门审核把关: where the city administrator assigns, say, 市民政局 to 社会救助, the
+    districts' submitted entries of that domain go to that department's reviewers, either
+    instead of the city's disclosure office or before it (the office then publishes what the
+    department passed on). Township catalogs stay with their district's office.
+    """
+
+    class Mode(models.TextChoices):
+        BEFORE = "before", _("业务部门先审，再由市政务公开办审核发布")
+        INSTEAD = "instead", _("由业务部门审核发布（代替市政务公开办）")
+
+    domain = models.OneToOneField(
+        Domain, verbose_name=_("领域"), on_delete=models.CASCADE, related_name="city_review"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("市直业务部门"),
+        on_delete=models.PROTECT,
+        related_name="domain_reviews",
+    )
+    mode = models.CharField(_("审核方式"), max_length=10, choices=Mode.choices, default=Mode.BEFORE)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("市直部门分领域审核")
+        verbose_name_plural = _("市直部门分领域审核")
+        ordering = ["domain__display_order", "domain__name"]
+
+    def __str__(self) -> str:
+        return f"{self.domain.name} → {self.department.name}"
 
 
 class Channel(models.Model):
@@ -326,6 +368,17 @@ class CatalogEntry(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # Where a city department checks a domain before the city office (DomainReview, mode
+    # "before"): who passed the submission on, and when; cleared when it is submitted anew.
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("业务审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("业务审核时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回原因"), blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_values = models.JSONField(_("已发布内容"), null=True, blank=True, editable=False)
@@ -461,6 +514,7 @@ class CatalogEvent(models.Model):
         APPROVE = "approve", _("审核通过并发布")
         RETURN = "return", _("退回修改")
         ASSIGN = "assign", _("指定承办部门")
+        CHECK = "check", _("业务部门审核通过")
 
     division = models.ForeignKey(
         Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"

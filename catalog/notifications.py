@@ -26,6 +26,28 @@ def reviewers_by_division(divisions: Iterable, policy) -> dict[int, list]:
     return found
 
 
+def entries_by_reviewer(entries: Sequence, policy) -> dict:
+    """Return {reviewer: [entries]}: whoever reviews each catalog entry next.
+
+    That is the office above, or a city department by domain (``catalog.routing``); the policy
+    is asked once per division and review stage. Entries should come with
+    ``division`` and ``item__first_level`` selected.
+    """
+    from . import routing
+
+    routes = routing.load_routes()
+    reviewers: dict = {}
+    grouped: dict = defaultdict(list)
+    for entry in entries:
+        route = routing.route_of(entry, routes)
+        key = (entry.division_id, routing.stage_of(entry, route), route and route.department_id)
+        if key not in reviewers:
+            reviewers[key] = [u for u in policy.users_for("review", entry) if u.email]
+        for user in reviewers[key]:
+            grouped[user].append(entry)
+    return grouped
+
+
 def group_for_recipients(items: Sequence, reviewers: dict[int, list]) -> dict:
     """Return {user: [items]} so that each reviewer gets one message listing their items."""
     grouped: dict = defaultdict(list)

@@ -5,15 +5,31 @@ administrators edit their divisions' catalogs (townships only subtract: no new e
 reviewers and administrators review what the divisions below them submit.
 """
 
-from districts.models import Role
-from districts.policy import ScopedPolicy, SharedPolicy, Where, grant, register
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
+from districts.models import Membership, Role
+from districts.policy import (
+    REVIEW,
+    ScopedPolicy,
+    SharedPolicy,
+    Where,
+    grant,
+    is_root_membership,
+    memberships_of,
+    permissions_for,
+    register,
+    sees_everything,
+)
+
+from . import routing
 from .models import (
     CatalogEntry,
     CatalogEvent,
     CatalogJob,
     Channel,
     Domain,
+    DomainReview,
     FirstLevelItem,
     GuideLink,
     SecondLevelItem,
@@ -34,11 +50,104 @@ for _role in (Role.EDITOR, Role.ADMINISTRATOR):
 for _role in (Role.REVIEWER, Role.ADMINISTRATOR):
     grant(_role, CatalogEntry, "review")
 
+for _role in Role.values:
+    grant(_role, DomainReview, "view")
+grant(Role.ADMINISTRATOR, DomainReview, "add", "change", "delete", where=Where.AT_CITY)
+
+
+class EntryPolicy(ScopedPolicy):
+    """Catalog entries: scoped by division and department, and reviewed by route.
+
+    A district entry in a domain assigned to a city department (``catalog.routing``) is
+    reviewed at the department's stage by that department's reviewers, who also see the
+    districts' entries of their domains; the city office reviews it only at its own stage.
+    """
+
+    def department_reviews(self, user, department_id: int) -> bool:
+        """Return True when ``user`` reviews for the city department ``department_id``."""
+        permission = self.permission(REVIEW)
+        return any(
+            m.department_id == department_id
+            and is_root_membership(m)
+            and permission in permissions_for(m)
+            for m in memberships_of(user)
+        )
+
+    def _own_routes(self, user, routes):
+        return [r for r in routes.values() if self.department_reviews(user, r.department_id)]
+
+    def allows(self, user, action, obj=None):
+        if action not in (REVIEW, "view") or not isinstance(obj, CatalogEntry):
+            return super().allows(user, action, obj)
+        if sees_everything(user):
+            return True
+        if action == "view":
+            if super().allows(user, action, obj):
+                return True
+            # A city department's reviewers read the districts' entries of their domains.
+            route = routing.route_of(obj, routing.routes_for(user))
+            return route is not None and self.department_reviews(user, route.department_id)
+        route = routing.route_of(obj, routing.routes_for(user))
+        if routing.stage_of(obj, route) == routing.DEPARTMENT:
+            return self.department_reviews(user, route.department_id)
+        return super().allows(user, action, obj)
+
+    def scope_q(self, user, *actions):
+        q = super().scope_q(user, *actions)
+        if sees_everything(user):
+            return q
+        reviewing = set(actions) == {REVIEW}
+        # Only the review queue and city departments' reviewers need the routes: every other
+        # page is spared the query.
+        if not reviewing and not self._reviews_for_a_department(user):
+            return q
+        routes = routing.routes_for(user)
+        if not routes:
+            return q
+        own = self._own_routes(user, routes)
+        if reviewing:
+            # The office does not review what waits at a department's stage; the department
+            # reviews exactly that, in its own domains.
+            q &= ~routing.department_stage_q(routes.values())
+            if own:
+                q |= routing.department_stage_q(own)
+        elif own and (REVIEW in actions or "view" in actions):
+            q |= Q(division__depth=1, item__first_level__domain_id__in=[r.domain_id for r in own])
+        return q
+
+    def _reviews_for_a_department(self, user) -> bool:
+        permission = self.permission(REVIEW)
+        return any(
+            m.department_id is not None
+            and is_root_membership(m)
+            and permission in permissions_for(m)
+            for m in memberships_of(user)
+        )
+
+    def users_for(self, action, obj=None):
+        if action != REVIEW or not isinstance(obj, CatalogEntry):
+            return super().users_for(action, obj)
+        route = routing.route_of(obj, routing.load_routes())
+        if routing.stage_of(obj, route) != routing.DEPARTMENT:
+            return super().users_for(action, obj)
+        return (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                memberships__in=Membership.objects.filter(
+                    routing.department_reviewers_q(), department_id=route.department_id
+                ),
+            )
+            .distinct()
+        )
+
+
+domain_reviews = register(SharedPolicy(DomainReview))
 domains = register(SharedPolicy(Domain))
 first_level_items = register(SharedPolicy(FirstLevelItem))
 second_level_items = register(SharedPolicy(SecondLevelItem))
 channels = register(SharedPolicy(Channel))
-entries = register(ScopedPolicy(CatalogEntry, department_path="department"))
+entries = register(EntryPolicy(CatalogEntry, department_path="department"))
 events = register(ScopedPolicy(CatalogEvent, department_path="entry__department"))
 # Jobs and guide ties are the catalog's working parts: the entries' permissions decide.
 jobs = register(ScopedPolicy(CatalogJob, permissions_of=CatalogEntry))

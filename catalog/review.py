@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from outbox.services import enqueue
 
-from . import policies
+from . import policies, routing
 from .guide_links import links_refresh_on_commit
 from .models import CatalogEntry, CatalogEvent, Channel, Element, ReviewStatus
 from .services import get_value
@@ -142,7 +142,7 @@ def _locked(entries: Iterable[CatalogEntry]) -> list[CatalogEntry]:
     ids = [e.pk for e in entries]
     rows = list(
         CatalogEntry.objects.select_for_update(of=("self",))
-        .select_related("division", "item", "submitted_by")
+        .select_related("division", "item__first_level", "submitted_by")
         .filter(pk__in=ids)
         .order_by("pk")
     )
@@ -163,6 +163,20 @@ def _require_reviewer(user, entry: CatalogEntry) -> None:
         )
     if entry.submitted_by_id is not None and entry.submitted_by_id == user.pk:
         raise PermissionDenied(f"“{entry.item.name}”是您本人提交的，不能由本人审核。")
+
+
+def _stage(entry: CatalogEntry, routes) -> tuple[routing.Route | None, str]:
+    route = routing.route_of(entry, routes)
+    return route, routing.stage_of(entry, route)
+
+
+def _require_office_stage(entry: CatalogEntry, routes) -> None:
+    route, stage = _stage(entry, routes)
+    if route is not None and route.before and stage == routing.DEPARTMENT:
+        raise ValidationError(
+            f"“{entry.item.name}”（{entry.division.name}）须先经{route.department_name}"
+            "业务审核通过，再由市政务公开办审核发布。"
+        )
 
 
 def _require_status(entry: CatalogEntry, status: str, doing: str) -> None:
@@ -212,8 +226,11 @@ def entries_submit(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEntr
         events.append(_transition(entry, CatalogEvent.Action.SUBMIT, ReviewStatus.SUBMITTED, user))
         entry.submitted_by, entry.submitted_at = user, now
         entry.return_reason = ""
+        entry.checked_by, entry.checked_at = None, None
     CatalogEntry.objects.bulk_update(
-        rows, ["status", "submitted_by", "submitted_at", "return_reason"], batch_size=500
+        rows,
+        ["status", "submitted_by", "submitted_at", "return_reason", "checked_by", "checked_at"],
+        batch_size=500,
     )
     CatalogEvent.objects.bulk_create(events, batch_size=1000)
     _notify("submitted", rows, user)
@@ -246,9 +263,11 @@ def entries_approve(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEnt
         # approve whose selection lay wholly out of the reviewer's scope arrives here empty).
         return rows
     events = []
+    routes = routing.load_routes()
     for entry in rows:
         _require_reviewer(user, entry)
         _require_status(entry, ReviewStatus.SUBMITTED, "审核通过")
+        _require_office_stage(entry, routes)
     now = timezone.now()
     snapshots = entries_snapshot(
         CatalogEntry.objects.filter(pk__in=[e.pk for e in rows]).prefetch_related("channels")
@@ -281,6 +300,35 @@ def entries_approve(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEnt
 
 
 @transaction.atomic
+def entries_check(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEntry]:
+    """Pass submitted district entries on to the city office after a department's check.
+
+    For domains a city department reviews before the city office (``DomainReview``, mode
+    "before"): the department's reviewer records the check, the entries stay submitted and
+    now wait for the office. Return the entries; all or none.
+    """
+    rows = _locked(entries)
+    routes = routing.load_routes()
+    events = []
+    now = timezone.now()
+    for entry in rows:
+        _require_status(entry, ReviewStatus.SUBMITTED, "业务审核")
+        route, stage = _stage(entry, routes)
+        if route is None or not route.before or stage != routing.DEPARTMENT:
+            raise ValidationError(
+                f"“{entry.item.name}”（{entry.division.name}）不需要或已经过市直部门业务审核。"
+            )
+        _require_reviewer(user, entry)
+        events.append(_transition(entry, CatalogEvent.Action.CHECK, ReviewStatus.SUBMITTED, user))
+        entry.checked_by, entry.checked_at = user, now
+    CatalogEntry.objects.bulk_update(rows, ["checked_by", "checked_at"], batch_size=500)
+    CatalogEvent.objects.bulk_create(events, batch_size=1000)
+    # The city office is told that the entries now wait for it.
+    _notify("checked", rows, user)
+    return rows
+
+
+@transaction.atomic
 def entries_return(*, entries: Iterable[CatalogEntry], user, reason: str) -> list[CatalogEntry]:
     """Send submitted entries back to draft with ``reason`` and return them; all or none."""
     reason = _clean_reason(reason, "退回")
@@ -294,8 +342,11 @@ def entries_return(*, entries: Iterable[CatalogEntry], user, reason: str) -> lis
             _transition(entry, CatalogEvent.Action.RETURN, ReviewStatus.DRAFT, user, reason)
         )
         entry.return_reason, entry.reviewed_by, entry.reviewed_at = reason, user, now
+        entry.checked_by, entry.checked_at = None, None
     CatalogEntry.objects.bulk_update(
-        rows, ["status", "return_reason", "reviewed_by", "reviewed_at"], batch_size=500
+        rows,
+        ["status", "return_reason", "reviewed_by", "reviewed_at", "checked_by", "checked_at"],
+        batch_size=500,
     )
     CatalogEvent.objects.bulk_create(events, batch_size=1000)
     _notify("returned", rows, user)
@@ -352,8 +403,10 @@ def _notify(kind: str, rows: list[CatalogEntry], user) -> None:
         return
     task = {
         "submitted": tasks.notify_entries_submitted,
+        "checked": tasks.notify_entries_submitted,
         "approved": tasks.notify_entries_reviewed,
         "returned": tasks.notify_entries_reviewed,
     }[kind]
+    extra = {"checked": True} if kind == "checked" else {}
     # Recorded with the commit (outbox): a broker outage delays the e-mail, never loses it.
-    enqueue(task, ids, getattr(user, "pk", None))
+    enqueue(task, ids, getattr(user, "pk", None), **extra)

@@ -29,6 +29,7 @@ from .models import (
     CatalogEntry,
     CatalogEvent,
     Channel,
+    DomainReview,
     Element,
     ReviewStatus,
     SecondLevelItem,
@@ -747,3 +748,39 @@ def entry_restore(*, entry: CatalogEntry, user) -> list[CatalogEntry]:
         + [_event(e, CatalogEvent.Action.RESTORE, user) for e in restored]
     )
     return restored
+
+
+@transaction.atomic
+def domain_review_save(*, review: DomainReview, user=None) -> DomainReview:
+    """Assign a city department to review the districts' entries of a domain; return it.
+
+    Only the city's administrators decide (``DomainReview`` grants at the city office); the
+    department must be an active department of the city itself. A department without an
+    active reviewer is accepted (its domain stays with the city office until it has one).
+    """
+    if user is not None and not policies.domain_reviews.allows(
+        user, "change" if review.pk else "add"
+    ):
+        raise PermissionDenied("只有市级管理员可以指定市直部门分领域审核。")
+    department = review.department if review.department_id else None
+    if department is None:
+        raise ValidationError({"department": "请选择市直业务部门。"})
+    if department.division.parent_id is not None:
+        raise ValidationError(
+            {"department": f"“{department.name}”属于{department.division.name}，不是市直部门。"}
+        )
+    if not department.is_active:
+        raise ValidationError({"department": f"“{department.name}”已停用。"})
+    if user is not None and getattr(user, "pk", None):
+        review.updated_by = user
+    review.full_clean()
+    review.save()
+    return review
+
+
+@transaction.atomic
+def domain_review_delete(*, review: DomainReview, user=None) -> None:
+    """Give a domain back to the city office: its waiting entries go to the office at once."""
+    if user is not None and not policies.domain_reviews.allows(user, "delete"):
+        raise PermissionDenied("只有市级管理员可以取消市直部门分领域审核。")
+    review.delete()

@@ -9,12 +9,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from .models import CatalogEntry, ReviewStatus
-from .notifications import (
-    group_for_recipients,
-    message_for,
-    reviewers_by_division,
-    send_once,
-)
+from .notifications import entries_by_reviewer, message_for, send_once
 from .policies import entries as entry_policy
 
 User = get_user_model()
@@ -33,24 +28,30 @@ TASK_OPTIONS = {
 
 
 @shared_task(**TASK_OPTIONS)
-def notify_entries_submitted(self, entry_ids: list[int], submitter_id: int | None) -> int:
-    """Tell the reviewing offices that entries wait for them; return the number of e-mails."""
+def notify_entries_submitted(
+    self, entry_ids: list[int], submitter_id: int | None, checked: bool = False
+) -> int:
+    """Tell whoever reviews the entries next that they wait; return the number of e-mails.
+
+    That is the office above, or the city department that reviews the entry's domain
+    (``catalog.routing``); ``checked`` says a department passed them on to the city office.
+    """
     entries = list(
         CatalogEntry.objects.filter(pk__in=entry_ids, status=ReviewStatus.SUBMITTED)
-        .select_related("division", "item")
+        .select_related("division", "item__first_level")
         .order_by("division_id", "pk")
     )
     if not entries:
         return 0
     submitter = User.objects.filter(pk=submitter_id).first()
-    reviewers = reviewers_by_division([e.division for e in entries], entry_policy)
+    grouped = entries_by_reviewer(entries, entry_policy)
     messages = [
         message_for(
             user,
             "entries_submitted",
-            {"entries": items, "count": len(items), "submitter": submitter},
+            {"entries": items, "count": len(items), "submitter": submitter, "checked": checked},
         )
-        for user, items in group_for_recipients(entries, reviewers).items()
+        for user, items in grouped.items()
         if user.pk != submitter_id
     ]
     return send_once(self.request.id or f"entries-submitted:{entry_ids}", messages)

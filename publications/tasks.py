@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog.models import CatalogEntry, ReviewStatus
 from catalog.notifications import (
+    entries_by_reviewer,
     group_for_recipients,
     message_for,
     reviewers_by_division,
@@ -90,7 +91,7 @@ def waiting_too_long(today: dt.date, days: int = DIGEST_WAITING_DAYS):
     start = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
     entries = list(
         CatalogEntry.objects.filter(status=ReviewStatus.SUBMITTED, submitted_at__lt=start)
-        .select_related("division", "item")
+        .select_related("division", "item__first_level")
         .order_by("submitted_at")
     )
     publications = list(
@@ -121,9 +122,8 @@ def send_review_digest(self, today: str | None = None) -> int:
     """Mail each reviewing office what has waited more than 3 working days; return the count."""
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     entries, publications = waiting_too_long(day)
-    entry_reviewers = reviewers_by_division([e.division for e in entries], entry_policy)
     pub_reviewers = reviewers_by_division([p.division for p in publications], publication_policy)
-    entries_by_user = group_for_recipients(entries, entry_reviewers)
+    entries_by_user = entries_by_reviewer(entries, entry_policy)
     pubs_by_user = group_for_recipients(publications, pub_reviewers)
     messages = [
         message_for(

@@ -51,11 +51,12 @@ EXPECTED = {
     "tree": 10,
     # The change page includes ScopedAdminMixin's 404 pre-check (one lookup of the entry), the
     # 承办部门 choices (one query for the departments in scope), and the memberships of the
-    # people it names (submitter, reviewer, the events' users: one query for all of them).
-    "entry_change_city": 21,
+    # people it names (submitter, reviewer, the events' users: one query for all of them), and
+    # the domain routes that say who reviews the entry (catalog.routing: one query).
+    "entry_change_city": 22,
     # A derived entry shows its source's published values (stored on the source row, read with
     # the entry): one more query than the city's, for the source's division.
-    "entry_change_derived": 22,
+    "entry_change_derived": 23,
     # The export permission is the policy's answer (no ModelBackend lookup of user and group
     # permissions, which staff never hold: 2 queries fewer than the stock has_perm).
     "entry_export_within": 9,

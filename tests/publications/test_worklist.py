@@ -436,20 +436,20 @@ LARGE = 120
 # permissions (admin_view's has_permission), the memberships, [the calendar when filtering by
 # deadline], the tab counts, the page, the calendar for the badges, the page's authors'
 # memberships (填报人 names each with the department they act for), the domains for the
-# filter [, the catalog entries waiting for a reviewer].
+# filter [, for a reviewer: the domain routes (catalog.routing) and the catalog entries waiting].
 WORKLIST_CASES = [
     (Role.EDITOR, "township", {"tab": "todo"}, 10),
     (Role.EDITOR, "city", {"tab": "published"}, 10),
     (Role.EDITOR, "district", {"tab": "review", "deadline": "overdue"}, 10),
-    (Role.REVIEWER, "district", {"tab": "review"}, 11),
-    (Role.REVIEWER, "city", {"tab": "review"}, 11),
-    (Role.REVIEWER, "city", {"tab": "published", "deadline": "late"}, 11),
+    (Role.REVIEWER, "district", {"tab": "review"}, 12),
+    (Role.REVIEWER, "city", {"tab": "review"}, 12),
+    (Role.REVIEWER, "city", {"tab": "published", "deadline": "late"}, 12),
     (Role.EDITOR, "city", {"tab": "todo", "author": "me", "to": "2026-12-31"}, 10),
     (
         Role.ADMINISTRATOR,
         "district",
         {"tab": "todo", "from": "2026-01-01", "domain": "社会救助"},
-        11,
+        12,
     ),
 ]
 

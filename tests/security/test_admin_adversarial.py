@@ -47,6 +47,7 @@ from catalog.models import (
     CatalogEvent,
     Channel,
     Domain,
+    DomainReview,
     FirstLevelItem,
     SecondLevelItem,
 )
@@ -897,6 +898,7 @@ CITY_POWERS = {
     "calendar": (Role.ADMINISTRATOR,),
     "sync": (Role.ADMINISTRATOR,),
     "lockouts": (Role.ADMINISTRATOR,),
+    "domain reviews": (Role.ADMINISTRATOR,),
 }
 
 
@@ -1072,6 +1074,16 @@ def test_city_only_powers_stay_with_the_city(world, who):
             "catalog_firstlevelitem": (first, {"domain": domain.pk, "name": "越权一级事项"}),
             "catalog_secondlevelitem": (second, {"first_level": first.pk, "name": "越权二级"}),
             "catalog_channel": (channel, {"name": "越权渠道"}),
+        },
+        "domain reviews": {
+            "catalog_domainreview": (
+                DomainReview.objects.get(),
+                {
+                    "domain": Domain.objects.exclude(city_review__isnull=False).last().pk,
+                    "department": DomainReview.objects.get().department_id,
+                    "mode": "instead",
+                },
+            ),
         },
         "calendar": {
             "workcalendar_specialday": (

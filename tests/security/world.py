@@ -31,6 +31,7 @@ from catalog.models import (
     CatalogJob,
     Channel,
     Domain,
+    DomainReview,
     FirstLevelItem,
     GuideLink,
     SecondLevelItem,
@@ -124,6 +125,7 @@ KIND_RULES = {
     "catalog.firstlevelitem": STAFF,
     "catalog.secondlevelitem": STAFF,
     "catalog.channel": STAFF,
+    "catalog.domainreview": STAFF,
     "catalog.catalogentry": DIVISION,
     "catalog.catalogevent": DIVISION,
     "catalog.guidelink": DIVISION,
@@ -382,6 +384,13 @@ def build_world() -> World:
     # One department per division, with a marker name, to probe department pages' scope.
     for code in WORLD_CODES:
         Department.objects.create(division=divisions[code], name=f"部门{marker(code)}")
+    # A city department reviewing a domain the world's entries are not in: its pages are
+    # probed here; how it routes reviews is tested in tests/catalog/test_domain_review.py.
+    used = CatalogEntry.objects.values("item__first_level__domain")
+    DomainReview.objects.create(
+        domain=Domain.objects.exclude(pk__in=used).order_by("pk").first(),
+        department=Department.objects.create(division=divisions[CITY], name="市民政局"),
+    )
 
     return _catalogue(users, divisions, entries, publications)
 
@@ -429,6 +438,7 @@ def _catalogue(users, divisions, entries, publications) -> World:
         "catalog.firstlevelitem": sample(FirstLevelItem),
         "catalog.secondlevelitem": sample(SecondLevelItem),
         "catalog.channel": sample(Channel),
+        "catalog.domainreview": sample(DomainReview),
         "workcalendar.calendaryear": sample(CalendarYear),
         "workcalendar.specialday": sample(SpecialDay),
         "auth.user": [Thing(users[label].pk) for label in ("township-editor", "superuser")],

@@ -5,7 +5,7 @@ from django.test.utils import override_settings
 
 from catalog.demo import build_reference_catalog
 from catalog.demo_departments import build_demo_departments
-from catalog.models import CatalogEntry, Domain, ReviewStatus
+from catalog.models import CatalogEntry, Domain, DomainReview, ReviewStatus
 from catalog.review import catalog_publish_as_loaded
 from catalog.services import catalog_derive_tree
 from districts.models import Department, Division, Role
@@ -34,7 +34,11 @@ DEMO_ACCOUNTS = [
 DEMO_DEPARTMENT_ACCOUNTS = [
     ("furong_minzheng", "王芳", "430102", Role.EDITOR, "区民政局"),
     ("wenyilu_shiwu", "彭小红", "430102001", Role.EDITOR, "街道社会事务办"),
+    ("city_minzheng", "孙丽萍", "430100", Role.REVIEWER, "市民政局"),
 ]
+# (domain, city department, mode): the districts' changes in these domains go to that city
+# department's reviewers first (市直业务部门审核把关), then to the city office.
+DEMO_DOMAIN_REVIEWS = [("社会救助", "市民政局", DomainReview.Mode.BEFORE)]
 # Divisions whose releases wait for their leader's sign-off (签发) in the demo.
 DEMO_SIGNOFF = ["430102001"]
 
@@ -64,10 +68,17 @@ class Command(BaseCommand):
             published = catalog_publish_as_loaded(entry_ids=fresh)
             self.stdout.write(f"演示目录按已发布载入 {published} 项。")
 
-        made_departments = build_demo_departments(
-            Division.objects.exclude(level=Division.Level.CITY).order_by("tree_id", "lft")
-        )
-        self.stdout.write(f"演示部门新增 {made_departments} 个（区县、乡镇街道的常设部门）。")
+        made_departments = build_demo_departments(Division.objects.order_by("tree_id", "lft"))
+        self.stdout.write(f"演示部门新增 {made_departments} 个（市、区县、乡镇街道的常设部门）。")
+        for domain_name, department_name, mode in DEMO_DOMAIN_REVIEWS:
+            DomainReview.objects.update_or_create(
+                domain=Domain.objects.get(name=domain_name),
+                defaults={
+                    "department": Department.objects.get(division=city, name=department_name),
+                    "mode": mode,
+                },
+            )
+            self.stdout.write(f"市直部门分领域审核：{domain_name} → {department_name}。")
         Division.objects.filter(code__in=DEMO_SIGNOFF).update(signoff_required=True)
 
         divisions = {
