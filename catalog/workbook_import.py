@@ -569,7 +569,9 @@ class _Importer:
         for element, new in sorted(changes.items(), key=lambda pair: ELEMENT_ORDER[pair[0]]):
             if element == "extra":
                 old_extra = entry.extra or {}
-                keys = [k for k in {**old_extra, **new} if old_extra.get(k) != new.get(k)]
+                # The workbook's column order first: PostgreSQL's jsonb keeps keys sorted by
+                # length, so the stored order differs from one database to another.
+                keys = [k for k in {**new, **old_extra} if old_extra.get(k) != new.get(k)]
                 diffs.append(
                     display.change(
                         "其他列",
