@@ -256,7 +256,7 @@ def run(case: str, connection) -> None:
     if case == "export_city":
         import io
 
-        from catalog.workbook_export import export_workbook
+        from catalog.workbooks.export import export_workbook
 
         buffer = io.BytesIO()
         seconds, peak, rss_before, _ = timed(lambda: export_workbook(division=city, stream=buffer))
@@ -375,7 +375,7 @@ def run_import_case(case: str, city, connection, extra: dict) -> None:
     import tablib
 
     from catalog.models import CatalogEntry
-    from catalog.workbook_import import import_catalog
+    from catalog.workbooks.imports import import_catalog
 
     with tempfile.TemporaryDirectory(prefix="portal_bench_") as directory:
         if case in IMPORT_LINES:

@@ -1,6 +1,6 @@
 """Write standard catalog workbooks of any size for the import benchmarks.
 
-The workbook follows ``catalog.workbook_format`` as the export writes it: one sheet per domain
+The workbook follows ``catalog.workbooks.format`` as the export writes it: one sheet per domain
 (sheet name = domain name), the title in row 1 merged across the table, the two-row header in
 rows 2-3 (公开事项 merged over 一级事项 | 二级事项, single headings merged down over both rows),
 merged 一级事项 blocks, √ marks, the ■/□ channel checklist, two (公开层级N, 公开渠道和载体N)
@@ -36,7 +36,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
-from catalog import workbook_format as fmt
+from catalog.workbooks import format as fmt
 
 CITY_NAME = "长沙市"
 # The city reference catalog's proportions (bench/generate.py): 914 first-level items for

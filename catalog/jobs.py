@@ -31,7 +31,7 @@ from outbox.services import enqueue
 
 from . import policies
 from .models import CatalogJob
-from .workbook_import import ImportReport, WorkbookError, import_catalog
+from .workbooks.imports import ImportReport, WorkbookError, import_catalog
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ def report_result(report: ImportReport) -> dict[str, Any]:
             for o in shown
         ],
         # Rows that change an entry and are listed with 原值 → 新值 (the others name only the
-        # elements they change; see workbook_import.DIFF_ROWS).
+        # elements they change; see workbooks.imports.DIFF_ROWS).
         "detailed": sum(1 for o in shown if o.diffs),
     }
 

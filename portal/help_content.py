@@ -1052,9 +1052,9 @@ def facts() -> dict[str, str]:
     """Return the values the help texts name, read from the settings and the code's own checks."""
     from django.contrib.auth import password_validation
 
-    from catalog import workbook_read
     from catalog.services import TEXT_LIMITS
-    from catalog.xlsx_stream import LIMITS
+    from catalog.workbooks import read as workbook_read
+    from catalog.workbooks.xlsx_stream import LIMITS
     from publications.files import ALLOWED_TEXT
     from publications.services import LIMITS as PUBLICATION_LIMITS
     from publications.tasks import DIGEST_WAITING_DAYS

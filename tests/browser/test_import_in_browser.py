@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from catalog.models import CatalogEntry, CatalogJob
-from catalog.workbook_export import export_workbook
+from catalog.workbooks.export import export_workbook
 from districts.models import Role
 from tests.browser.conftest import shot
 

@@ -941,7 +941,7 @@ def import_once(path: str) -> dict:
     The outcome ("refused", "errors", "imported", or "crash" with the exception), the messages,
     the import's seconds, the rows written by model, and the process's peak memory.
     """
-    from catalog.workbook_import import WorkbookError, import_catalog
+    from catalog.workbooks.imports import WorkbookError, import_catalog
     from districts.models import Division
 
     before = _counts()

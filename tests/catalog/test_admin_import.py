@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from catalog.models import CatalogEntry, CatalogJob
 from catalog.services import catalog_derive_tree
-from catalog.workbook_export import export_workbook
+from catalog.workbooks.export import export_workbook
 from districts.models import Role
 from tests.factories import CityEntryFactory
 

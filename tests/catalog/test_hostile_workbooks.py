@@ -16,9 +16,9 @@ import tracemalloc
 
 import pytest
 
-from catalog import xlsx_stream
-from catalog.workbook_read import _Filler
-from catalog.xlsx_stream import Book, LimitError, Limits, SheetError
+from catalog.workbooks import xlsx_stream as xlsx_stream
+from catalog.workbooks.read import _Filler
+from catalog.workbooks.xlsx_stream import Book, LimitError, Limits, SheetError
 
 from . import hostile_workbooks as hw
 

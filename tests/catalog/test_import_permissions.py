@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 
 from catalog.models import CatalogEntry, Channel, FirstLevelItem, SecondLevelItem
 from catalog.services import catalog_derive
-from catalog.workbook_import import import_catalog
+from catalog.workbooks.imports import import_catalog
 from districts.models import Role
 
 from . import workbooks as wb

@@ -10,11 +10,11 @@ import re
 import openpyxl
 import pytest
 
-from catalog import workbook_import
 from catalog.models import CatalogEntry, Channel
 from catalog.services import entry_drop, entry_update
-from catalog.workbook_export import export_workbook
-from catalog.workbook_import import import_catalog
+from catalog.workbooks import imports as workbook_import
+from catalog.workbooks.export import export_workbook
+from catalog.workbooks.imports import import_catalog
 from districts.models import Role
 from tests.factories import CityEntryFactory
 

@@ -15,8 +15,8 @@ import pytest
 
 from catalog import services
 from catalog.models import CatalogEntry, CatalogEvent, Channel, Element
-from catalog.workbook_import import import_catalog
-from catalog.workbook_read import CellError
+from catalog.workbooks.imports import import_catalog
+from catalog.workbooks.read import CellError
 
 from . import workbooks as wb
 from .workbooks import (

@@ -15,8 +15,8 @@ import pytest
 from openpyxl import Workbook
 
 from catalog.models import CatalogEntry
-from catalog.workbook_import import WorkbookError, import_catalog
-from catalog.workbook_read import CellError
+from catalog.workbooks.imports import WorkbookError, import_catalog
+from catalog.workbooks.read import CellError
 
 from . import workbooks as wb
 from .workbooks import WUCHANG_ZDJS, YR_YANGLAO, Sheet

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from catalog.models import CatalogEntry, CatalogEvent, FirstLevelItem, SecondLevelItem
-from catalog.workbook_import import ENTRY_COLUMNS, import_catalog
+from catalog.workbooks.imports import ENTRY_COLUMNS, import_catalog
 from districts.models import Role
 
 from . import workbooks as wb

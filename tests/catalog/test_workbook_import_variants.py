@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from catalog.models import CatalogEntry, CatalogEvent, Channel, FirstLevelItem, SecondLevelItem
-from catalog.workbook_import import import_catalog
+from catalog.workbooks.imports import import_catalog
 from districts.models import Division, Role
 from districts.services import membership_grant
 from tests.factories import UserFactory

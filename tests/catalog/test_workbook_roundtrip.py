@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from catalog.models import CatalogEntry, CatalogEvent, Channel, Domain, Element
 from catalog.services import entry_create, entry_update, get_value
-from catalog.workbook_export import export_workbook
-from catalog.workbook_import import UNCHANGED, import_catalog
+from catalog.workbooks.export import export_workbook
+from catalog.workbooks.imports import UNCHANGED, import_catalog
 from districts.models import Division
 from tests.factories import FirstLevelItemFactory, SecondLevelItemFactory
 

@@ -22,12 +22,13 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
-from catalog import xls_read, xlsx_stream
 from catalog.models import CatalogEntry, CatalogJob
 from catalog.services import catalog_derive_tree
-from catalog.workbook_import import WorkbookError, import_catalog
-from catalog.workbook_read import CellError
-from catalog.xlsx_stream import LimitError, Limits, SheetError
+from catalog.workbooks import xls_read as xls_read
+from catalog.workbooks import xlsx_stream
+from catalog.workbooks.imports import WorkbookError, import_catalog
+from catalog.workbooks.read import CellError
+from catalog.workbooks.xlsx_stream import LimitError, Limits, SheetError
 from districts.models import Role
 from tests.factories import CityEntryFactory
 

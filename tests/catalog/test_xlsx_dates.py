@@ -11,8 +11,9 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from catalog import xls_read, xlsx_stream
-from catalog.xlsx_stream import Book, LimitError, Limits, excel_date, is_date_format
+from catalog.workbooks import xls_read as xls_read
+from catalog.workbooks import xlsx_stream
+from catalog.workbooks.xlsx_stream import Book, LimitError, Limits, excel_date, is_date_format
 
 from . import workbooks as wb
 from . import xls_workbooks as xw

@@ -3,7 +3,7 @@
 import io
 import zipfile
 
-from catalog.xlsx_stream import Book
+from catalog.workbooks.xlsx_stream import Book
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 RNS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'

@@ -18,7 +18,7 @@ from django.urls import reverse
 from catalog import review, services
 from catalog.forms import LevelsField
 from catalog.models import CatalogEntry, Channel, Element
-from catalog.workbook_read import ITEM_TYPES, parse_channel_names, parse_marks
+from catalog.workbooks.read import ITEM_TYPES, parse_channel_names, parse_marks
 from districts.models import Role
 from portal import help_content
 from portal.help_content import (

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Domain
-from catalog.workbook_export import export_csv, export_json, export_workbook
+from catalog.workbooks.export import export_csv, export_json, export_workbook
 from districts.models import Division
 
 FORMATS = ("xlsx", "csv", "json")

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.workbook_import import WorkbookError, import_catalog
+from catalog.workbooks.imports import WorkbookError, import_catalog
 from districts.models import Division
 
 

@@ -1,6 +1,6 @@
 """Import catalog workbooks into one division's catalog: preview, row-level errors, all or nothing.
 
-``import_catalog`` streams the workbook (``workbook_read``), works through it in chunks inside one
+``import_catalog`` streams the workbook (``read``), works through it in chunks inside one
 transaction, and rolls everything back when any row has an error or when it is a dry run. Each
 row is matched by its natural key (division + domain + first-level + second-level item), so
 importing the same workbook twice changes nothing. Derivation rules hold: a township workbook
@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from districts.models import Division
 
-from . import display, policies, services
-from .models import (
+from .. import display, policies, services
+from ..models import (
     ELEMENT_COLUMNS,
     CatalogEntry,
     CatalogEvent,
@@ -33,7 +33,7 @@ from .models import (
     FirstLevelItem,
     SecondLevelItem,
 )
-from .workbook_read import CellError, ParsedRow, SheetHeader, WorkbookError, read_rows
+from .read import CellError, ParsedRow, SheetHeader, WorkbookError, read_rows
 
 __all__ = ["ImportReport", "RowOutcome", "WorkbookError", "import_catalog"]
 

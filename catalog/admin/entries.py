@@ -16,30 +16,29 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from districts.admin_scope import PolicyAdminMixin, ScopedAdminMixin, ScopedDivisionFilter
+from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Division, within_q
 from districts.people import PeopleAdminMixin, display_name, prime
 from districts.policies import departments as department_policy
 from districts.policy import acting_department
 
-from . import display, jobs, review, services, workbook_export
-from .admin_import import CatalogJobAdminMixin
-from .admin_review import EntryReviewAdminMixin, ReviewStatusFilter
-from .forms import CatalogEntryForm
-from .labels import PICKER_RELATED, picker_label
-from .models import (
+from .. import display, jobs, review, services
+from ..forms import CatalogEntryForm
+from ..labels import PICKER_RELATED, picker_label
+from ..models import (
     CatalogEntry,
     CatalogEvent,
-    Channel,
     Domain,
     Element,
-    FirstLevelItem,
     ReviewStatus,
     SecondLevelItem,
     describe_value,
 )
-from .resources import CatalogEntryResource
-from .review import SUBMIT_FIELD
+from ..review import SUBMIT_FIELD
+from ..workbooks import export as workbook_export
+from ..workbooks.resources import CatalogEntryResource
+from .imports import CatalogJobAdminMixin
+from .review import EntryReviewAdminMixin, ReviewStatusFilter
 
 
 def _flatten(fields) -> list[str]:
@@ -47,66 +46,6 @@ def _flatten(fields) -> list[str]:
     for field in fields:
         out.extend(field if isinstance(field, tuple | list) else [field])
     return out
-
-
-class ReferenceAdmin(PolicyAdminMixin, admin.ModelAdmin):
-    """Shared reference data: everyone may look, the city office maintains it, nobody deletes."""
-
-    # Nobody is granted delete: items are referenced by every catalog; a superuser decides.
-
-
-@admin.register(Domain)
-class DomainAdmin(ReferenceAdmin):
-    list_display = ("display_order", "name", "issuing_department", "doc_no", "item_count")
-    list_display_links = ("name",)
-    search_fields = ("name", "issuing_department")
-    prepopulated_fields = {}
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_items=Count("first_level_items__second_level_items", distinct=True))
-            # Meta.ordering does not apply to a grouped query; the autocomplete pages through it.
-            .order_by("display_order", "name")
-        )
-
-    @admin.display(description=_("二级事项数"), ordering="n_items")
-    def item_count(self, obj):
-        return obj.n_items
-
-
-@admin.register(FirstLevelItem)
-class FirstLevelItemAdmin(ReferenceAdmin):
-    list_display = ("name", "domain", "display_order")
-    list_filter = ("domain",)
-    search_fields = ("name", "domain__name")
-    list_select_related = ("domain",)
-
-
-@admin.register(SecondLevelItem)
-class SecondLevelItemAdmin(ReferenceAdmin):
-    list_display = ("name", "first_level_name", "domain_name", "display_order")
-    list_filter = ("first_level__domain",)
-    search_fields = ("name", "first_level__name", "first_level__domain__name")
-    list_select_related = ("first_level__domain",)
-    autocomplete_fields = ("first_level",)
-
-    @admin.display(description=_("一级事项"), ordering="first_level__name")
-    def first_level_name(self, obj):
-        return obj.first_level.name
-
-    @admin.display(description=_("领域"), ordering="first_level__domain__display_order")
-    def domain_name(self, obj):
-        return obj.first_level.domain.name
-
-
-@admin.register(Channel)
-class ChannelAdmin(ReferenceAdmin):
-    list_display = ("display_order", "name", "is_standard")
-    list_display_links = ("name",)
-    list_filter = ("is_standard",)
-    search_fields = ("name",)
 
 
 class EntryDivisionFilter(ScopedDivisionFilter):
@@ -733,7 +672,3 @@ class CatalogEventAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-# Imported for their @admin.register side effect.
-from . import admin_domain_review, admin_guides  # noqa: E402, F401

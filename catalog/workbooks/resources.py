@@ -2,7 +2,7 @@
 
 from import_export import fields, resources
 
-from .models import CatalogEntry
+from ..models import CatalogEntry
 
 
 class CatalogEntryResource(resources.ModelResource):

@@ -19,8 +19,8 @@ from django.urls import path, reverse
 
 from districts.models import Division
 
-from . import jobs
-from .models import CatalogJob
+from .. import jobs
+from ..models import CatalogJob
 
 
 class CatalogImportForm(forms.Form):

@@ -30,7 +30,7 @@ from districts.models import Division
 from guides.models import Guide
 from guides.normalise import name_key
 
-from .guide_links import (
+from ..guide_links import (
     entries_without_guide,
     entry_area,
     entry_service_values,
@@ -39,8 +39,8 @@ from .guide_links import (
     link_set,
     links_refresh,
 )
-from .models import CatalogEntry, GuideLink
-from .policies import entries as entry_policy
+from ..models import CatalogEntry, GuideLink
+from ..policies import entries as entry_policy
 
 PAGE_SIZE = 50
 # How many candidates a tie page offers at once; a search narrows them down.

@@ -39,14 +39,14 @@ limit (``Limits`` field)   default         checked
 ``cell_chars``             32,767          characters in one cell (Excel's own cap), shared,
                                            inline or a formula
 ``row_chars``              50,000          characters in one row's cells (checked by
-                                           ``workbook_read``, which also fills merged cells)
+                                           ``read``, which also fills merged cells)
 ``text_run_bytes``         1 MiB           bytes between two ``<`` in a part: a longer text node
                                            or tag is refused before the parser buffers it
 ``element_bytes``          16 MiB          XML bytes of one row or one shared string (or of what
                                            comes before the sheet data)
 ``element_count``          100,000         XML elements held at once for one row or one shared
                                            string (or before the sheet data)
-``errors``                 1,000           errors ``workbook_read`` reports before it stops
+``errors``                 1,000           errors ``read`` reports before it stops
 ``xls_cells``              2,000,000       cells one .xls sheet spans, each row counted from
                                            column A to its last value (``xls_read``: xlrd holds
                                            a whole sheet in memory, so this is checked before

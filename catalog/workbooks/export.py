@@ -1,6 +1,6 @@
 """Export a division's catalog as the standard workbook (.xlsx), a flat CSV, or JSON.
 
-The workbook follows ``workbook_format`` exactly, because the importer reads that layout back:
+The workbook follows ``format`` exactly, because the importer reads that layout back:
 one sheet per domain, a title row, a two-row merged header, merged 一级事项 cells, √ marks, the
 ■/□ channel checklist and one (公开层级N, 公开渠道和载体N) pair per level, then a note row.
 
@@ -27,8 +27,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from districts.models import Division
 
-from . import workbook_format as fmt
-from .models import CatalogEntry, Channel, Domain
+from ..models import CatalogEntry, Channel, Domain
+from . import format as fmt
 
 # Excel refuses longer cell text (and offers to "repair" the file); such text is cut.
 EXCEL_CELL_LIMIT = 32767

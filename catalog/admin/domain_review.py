@@ -13,8 +13,8 @@ from django.db.models import Count, Q
 from districts.admin_scope import PolicyAdminMixin
 from districts.models import Department
 
-from . import routing, services
-from .models import CatalogEntry, DomainReview, ReviewStatus
+from .. import routing, services
+from ..models import CatalogEntry, DomainReview, ReviewStatus
 
 
 class DomainReviewForm(forms.ModelForm):

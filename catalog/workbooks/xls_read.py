@@ -9,7 +9,7 @@ sheet in memory and trusts what the file declares, so nothing reaches it uncheck
 raises ``LimitError`` (the file) or ``SheetError`` (one sheet, one row) with a message in Chinese,
 as the .xlsx reader does, within the same ``Limits``:
 
-* The file is the uncompressed data, so its size is the size limit (``workbook_read`` checks
+* The file is the uncompressed data, so its size is the size limit (``read`` checks
   ``CATALOG_IMPORT_MAX_BYTES`` before reading it; here ``total_bytes`` too), and the workbook
   stream is ``part_bytes`` at most.
 * The OLE2 compound file is read here, not by xlrd, whose directory walk recurses over the tree
@@ -33,7 +33,7 @@ as the .xlsx reader does, within the same ``Limits``:
   ``merged_cells`` only with ``formatting_info=True``, which also makes it keep every formatted
   blank cell; formula cells are found here too (xlrd gives only their cached result).
 * Rows with content count against ``sheet_rows`` and ``book_rows`` as they are yielded, text
-  against ``cell_chars``, as in .xlsx; ``row_chars`` and ``errors`` are ``workbook_read``'s.
+  against ``cell_chars``, as in .xlsx; ``row_chars`` and ``errors`` are ``read``'s.
 
 Values: text as it is; numbers that are whole as ``int`` (区划代码 430102, not 430102.0), others
 as ``float``; dates (numbers with a date format) as ISO text (``2024-01-31``, or with the time);

@@ -26,8 +26,8 @@ from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 
+from ..models import CatalogEntry, Channel, Element
 from . import xls_read, xlsx_stream
-from .models import CatalogEntry, Channel, Element
 
 FORMATS = ".xlsx 或 .xls"
 HEADER_SCAN_ROWS = 20

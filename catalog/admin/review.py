@@ -13,9 +13,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import review, routing
-from .models import CatalogEntry, ReviewStatus
-from .policies import entries as policy
+from .. import review, routing
+from ..models import CatalogEntry, ReviewStatus
+from ..policies import entries as policy
 
 ACTIONS = {
     "submit": ("提交审核", review.entries_submit),
