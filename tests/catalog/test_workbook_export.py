@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from openpyxl.cell.cell import MergedCell
 
-from catalog.workbooks import format as fmt
 from catalog.demo import build_reference_catalog
 from catalog.models import CatalogEntry, Channel, Domain, FirstLevelItem
 from catalog.services import catalog_derive, entry_drop, entry_update
+from catalog.workbooks import format as fmt
 from catalog.workbooks.export import (
     CSV_HEADER,
     ExportStats,
