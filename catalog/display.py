@@ -25,13 +25,11 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from .elements import FLAGS, SPECS, flag_labels
 from .models import CatalogEntry, Element
 from .services import display_value, get_value
 
-FLAG_LABELS = {
-    Element.AUDIENCE.value: ("全社会", "特定群体"),
-    Element.MODE.value: ("主动", "依申请"),
-}
+FLAG_LABELS = {spec.name: flag_labels(spec.name) for spec in SPECS if spec.kind == FLAGS}
 LEVEL_HEAD = ["公开层级", "公开渠道和载体"]
 LEVEL_FLAG_HEAD = ["公开层级", "是否公开"]
 EXTRA_HEAD = ["列名", "内容"]

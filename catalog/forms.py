@@ -7,26 +7,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import elements
 from .models import CatalogEntry, Channel, Element, ReviewStatus
 from .services import normalise_value
 
-ELEMENT_FORM_FIELDS = [
-    "content",
-    "basis",
-    "time_limit",
-    "subject",
-    "channels",
-    "audience_all",
-    "audience_specific",
-    "mode_active",
-    "mode_on_request",
-    "levels",
-    "item_type",
-    "service_name",
-    "content_title",
-    "upload_form",
-    "remarks",
-]
+ELEMENT_FORM_FIELDS = elements.form_fields()
 
 
 class LevelsField(forms.CharField):

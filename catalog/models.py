@@ -18,6 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import Department, Division, within_q
 from guides.models import Guide
+from portal.review_kernel import ReviewEvent, ReviewTrail, submitted_at_constraint
+
+# Element, SCALAR_ELEMENTS and ELEMENT_COLUMNS are declared by the registry; re-exported here.
+from .elements import (  # noqa: F401
+    ELEMENT_COLUMNS,
+    SCALAR_ELEMENTS,
+    Element,
+    chosen_labels,
+    entry_flag_labels,
+)
 
 
 class Domain(models.Model):
@@ -146,45 +156,6 @@ class Channel(models.Model):
         return self.name
 
 
-class Element(models.TextChoices):
-    """The disclosure elements (公开要素) that an entry carries and a derived entry may change."""
-
-    CONTENT = "content", _("公开内容(要素)")
-    BASIS = "basis", _("公开依据")
-    TIME_LIMIT = "time_limit", _("公开时限")
-    SUBJECT = "subject", _("公开主体")
-    CHANNELS = "channels", _("公开渠道和载体")
-    AUDIENCE = "audience", _("公开对象")
-    MODE = "mode", _("公开方式")
-    LEVELS = "levels", _("公开层级")
-    ITEM_TYPE = "item_type", _("事项类型")
-    SERVICE_NAME = "service_name", _("对应本级政务服务事项名称")
-    CONTENT_TITLE = "content_title", _("公开内容标题")
-    UPLOAD_FORM = "upload_form", _("公开内容上传形式")
-    REMARKS = "remarks", _("备注")
-
-
-# Elements stored as plain columns of the same name; the others map to several columns or M2M.
-SCALAR_ELEMENTS = (
-    "content",
-    "basis",
-    "time_limit",
-    "subject",
-    "levels",
-    "item_type",
-    "service_name",
-    "content_title",
-    "upload_form",
-    "remarks",
-)
-ELEMENT_COLUMNS: dict[str, tuple[str, ...]] = {
-    **{name: (name,) for name in SCALAR_ELEMENTS},
-    "audience": ("audience_all", "audience_specific"),
-    "mode": ("mode_active", "mode_on_request"),
-    "channels": (),
-}
-
-
 def describe_value(element: str, value: Any) -> str:
     """Return a value (as ``display_value`` gives it) as the text staff read on a page."""
     if value is None or value == "" or value == []:
@@ -192,8 +163,7 @@ def describe_value(element: str, value: Any) -> str:
     if element == Element.CHANNELS:
         return "、".join(str(v) for v in value)
     if element in (Element.AUDIENCE, Element.MODE) and isinstance(value, list):
-        labels = ("全社会", "特定群体") if element == Element.AUDIENCE else ("主动", "依申请")
-        return "、".join(label for flag, label in zip(value, labels, strict=False) if flag) or "—"
+        return "、".join(chosen_labels(element, value)) or "—"
     if element == Element.LEVELS and isinstance(value, list):
         return "；".join(
             f"{lvl.get('level', '')}：{'、'.join(lvl.get('channels', []))}"
@@ -264,7 +234,7 @@ class CatalogEntryQuerySet(models.QuerySet):
         )
 
 
-class CatalogEntry(models.Model):
+class CatalogEntry(ReviewTrail):
     class ItemType(models.TextChoices):
         SERVICE = "service", _("政务服务事项")
         NON_SERVICE = "non_service", _("非政务服务事项")
@@ -345,29 +315,13 @@ class CatalogEntry(models.Model):
     )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
-    # Review state. The public reads ``published_values``, the snapshot taken when the office
-    # above approved; staff edit the working copy above, so published text never changes in place.
+    # Review state (who submitted and reviewed, when, the return reason and the publish time
+    # come from ``ReviewTrail``). The public reads ``published_values``, the snapshot taken when
+    # the office above approved; staff edit the working copy above, so published text never
+    # changes in place.
     status = models.CharField(
         _("审核状态"), max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("提交人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("审核人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     # Where a city department checks a domain before the city office (DomainReview, mode
     # "before"): who passed the submission on, and when; cleared when it is submitted anew.
     checked_by = models.ForeignKey(
@@ -379,8 +333,6 @@ class CatalogEntry(models.Model):
         related_name="+",
     )
     checked_at = models.DateTimeField(_("业务审核时间"), null=True, blank=True)
-    return_reason = models.TextField(_("退回原因"), blank=True)
-    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_values = models.JSONField(_("已发布内容"), null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -414,10 +366,7 @@ class CatalogEntry(models.Model):
                 | Q(published_values__isnull=False, published_at__isnull=False),
                 name="entry_published_snapshot",
             ),
-            models.CheckConstraint(
-                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
-                name="entry_submitted_at",
-            ),
+            submitted_at_constraint("entry_submitted_at"),
         ]
         indexes = [
             models.Index(fields=["division", "is_dropped"], name="entry_division_active"),
@@ -447,18 +396,12 @@ class CatalogEntry(models.Model):
         return PublishedEntry(self.published_values)
 
     def audience_labels(self) -> list[str]:
-        return [
-            label
-            for flag, label in ((self.audience_all, "全社会"), (self.audience_specific, "特定群体"))
-            if flag
-        ]
+        """Return 公开对象 as labels, e.g. ["全社会"]."""
+        return entry_flag_labels(self, Element.AUDIENCE)
 
     def mode_labels(self) -> list[str]:
-        return [
-            label
-            for flag, label in ((self.mode_active, "主动"), (self.mode_on_request, "依申请"))
-            if flag
-        ]
+        """Return 公开方式 as labels, e.g. ["主动", "依申请"]."""
+        return entry_flag_labels(self, Element.MODE)
 
 
 class PublishedEntry:
@@ -481,12 +424,12 @@ class PublishedEntry:
         return bool(self.values.get("is_dropped"))
 
     def audience_labels(self) -> list[str]:
-        flags = self.values.get("audience") or [False, False]
-        return [label for flag, label in zip(flags, ("全社会", "特定群体"), strict=False) if flag]
+        """Return the published 公开对象 as labels."""
+        return chosen_labels(Element.AUDIENCE, self.values.get("audience") or [])
 
     def mode_labels(self) -> list[str]:
-        flags = self.values.get("mode") or [False, False]
-        return [label for flag, label in zip(flags, ("主动", "依申请"), strict=False) if flag]
+        """Return the published 公开方式 as labels."""
+        return chosen_labels(Element.MODE, self.values.get("mode") or [])
 
     def get_item_type_display(self) -> str:
         value = self.values.get("item_type")
@@ -495,7 +438,7 @@ class PublishedEntry:
         return value or ""
 
 
-class CatalogEvent(models.Model):
+class CatalogEvent(ReviewEvent):
     """One recorded write to a catalog: who did what, when, to which entry and element."""
 
     class Action(models.TextChoices):
@@ -516,9 +459,7 @@ class CatalogEvent(models.Model):
         ASSIGN = "assign", _("指定承办部门")
         CHECK = "check", _("业务部门审核通过")
 
-    division = models.ForeignKey(
-        Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
-    )
+    # The division, the user, the time and the reason come from ``ReviewEvent``.
     entry = models.ForeignKey(
         CatalogEntry,
         verbose_name=_("目录事项"),
@@ -538,21 +479,10 @@ class CatalogEvent(models.Model):
     to_status = models.CharField(
         _("新状态"), max_length=20, choices=ReviewStatus.choices, blank=True
     )
-    reason = models.TextField(_("原因"), blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(ReviewEvent.Meta):
         verbose_name = _("目录操作记录")
         verbose_name_plural = _("目录操作记录")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.division}"

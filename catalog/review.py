@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from outbox.services import enqueue
+from portal.review_kernel import clean_reason, require_reviewer, require_status
 
 from . import policies, routing
 from .guide_links import links_refresh_on_commit
@@ -157,12 +158,7 @@ def _require_editor(user, entry: CatalogEntry) -> None:
 
 
 def _require_reviewer(user, entry: CatalogEntry) -> None:
-    if not policies.entries.allows(user, "review", entry):
-        raise PermissionDenied(
-            f"“{entry.item.name}”（{entry.division.name}）应由上级审核部门审核，您无权审核。"
-        )
-    if entry.submitted_by_id is not None and entry.submitted_by_id == user.pk:
-        raise PermissionDenied(f"“{entry.item.name}”是您本人提交的，不能由本人审核。")
+    require_reviewer(user, entry, allows=policies.entries.allows, name=entry.item.name)
 
 
 def _stage(entry: CatalogEntry, routes) -> tuple[routing.Route | None, str]:
@@ -180,11 +176,7 @@ def _require_office_stage(entry: CatalogEntry, routes) -> None:
 
 
 def _require_status(entry: CatalogEntry, status: str, doing: str) -> None:
-    if entry.status != status:
-        raise ValidationError(
-            f"“{entry.item.name}”（{entry.division.name}）当前为"
-            f"{entry.get_status_display()}，不能{doing}。"
-        )
+    require_status(entry, doing, status, name=entry.item.name, where=entry.division.name)
 
 
 def _transition(entry: CatalogEntry, action: str, to: str, user, reason: str = "") -> CatalogEvent:
@@ -199,15 +191,6 @@ def _transition(entry: CatalogEntry, action: str, to: str, user, reason: str = "
     )
     entry.status = to
     return event
-
-
-def _clean_reason(reason: str, doing: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(f"{doing}须填写原因。")
-    if len(reason) > 2000:
-        raise ValidationError(f"{doing}原因不能超过2000个字符。")
-    return reason
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +314,7 @@ def entries_check(*, entries: Iterable[CatalogEntry], user) -> list[CatalogEntry
 @transaction.atomic
 def entries_return(*, entries: Iterable[CatalogEntry], user, reason: str) -> list[CatalogEntry]:
     """Send submitted entries back to draft with ``reason`` and return them; all or none."""
-    reason = _clean_reason(reason, "退回")
+    reason = clean_reason(reason, "退回")
     rows = _locked(entries)
     events = []
     now = timezone.now()

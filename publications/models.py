@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import CatalogEntry
 from districts.models import Division, within_q
+from portal.review_kernel import ProtectedReviewTrail, ReviewEvent, submitted_at_constraint
 
 
 class PublicationQuerySet(models.QuerySet):
@@ -50,7 +51,7 @@ class PublicationQuerySet(models.QuerySet):
         return dict(self.order_by().values_list("status").annotate(n=Count("id")))
 
 
-class Publication(models.Model):
+class Publication(ProtectedReviewTrail):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("待审核")
@@ -100,7 +101,8 @@ class Publication(models.Model):
     )
     due_on = models.DateField(_("公开期限"), null=True, blank=True)
     due_note = models.CharField(_("期限说明"), max_length=300, blank=True)
-    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    # Who submitted and reviewed, when, the return reason and the publish time come from
+    # ``ProtectedReviewTrail``: a publication names its submitter and reviewer for good.
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -110,24 +112,6 @@ class Publication(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("提交人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("审核人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("签发人"),
@@ -137,7 +121,6 @@ class Publication(models.Model):
         related_name="+",
     )
     signed_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
-    return_reason = models.TextField(_("退回原因"), blank=True)
     withdraw_reason = models.TextField(_("撤销原因"), blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
@@ -162,10 +145,7 @@ class Publication(models.Model):
                 condition=~Q(status="withdrawn") | ~Q(withdraw_reason=""),
                 name="publication_withdraw_reason",
             ),
-            models.CheckConstraint(
-                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
-                name="publication_submitted_at",
-            ),
+            submitted_at_constraint("publication_submitted_at"),
             # A revision replaces an earlier one and counts on from it.
             models.CheckConstraint(
                 condition=Q(replaces__isnull=True, revision=1)
@@ -241,7 +221,7 @@ class Attachment(models.Model):
         return reverse("portal:attachment", kwargs={"pk": self.pk})
 
 
-class PublicationEvent(models.Model):
+class PublicationEvent(ReviewEvent):
     """One recorded step in a publication's life: who, when, from → to, why, what changed."""
 
     class Action(models.TextChoices):
@@ -267,9 +247,7 @@ class PublicationEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="events",
     )
-    division = models.ForeignKey(
-        Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
-    )
+    # The division, the user, the time and the reason come from ``ReviewEvent``.
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
     from_status = models.CharField(
         _("原状态"), max_length=20, choices=Publication.Status.choices, blank=True
@@ -277,22 +255,11 @@ class PublicationEvent(models.Model):
     to_status = models.CharField(
         _("新状态"), max_length=20, choices=Publication.Status.choices, blank=True
     )
-    reason = models.TextField(_("原因"), blank=True)
     changes = models.JSONField(_("改动的字段"), default=dict, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(ReviewEvent.Meta):
         verbose_name = _("公开信息操作记录")
         verbose_name_plural = _("公开信息操作记录")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.publication_id}"

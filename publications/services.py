@@ -18,6 +18,7 @@ from django.utils import timezone
 from catalog.models import CatalogEntry
 from districts.policy import acting_department
 from outbox.services import enqueue
+from portal.review_kernel import clean_reason, require_reviewer, require_status
 from workcalendar.calendar import CalendarNotCovered
 from workcalendar.deadlines import parse_time_limit
 
@@ -145,28 +146,11 @@ def _require(user, action: str, publication: Publication, doing: str) -> None:
 
 
 def _require_status(publication: Publication, doing: str, *allowed: str) -> None:
-    if publication.status not in allowed:
-        raise ValidationError(
-            f"“{publication.title}”当前为{publication.get_status_display()}，不能{doing}。"
-        )
+    require_status(publication, doing, *allowed, name=publication.title)
 
 
 def _require_reviewer(user, publication: Publication) -> None:
-    if not policy.allows(user, "review", publication):
-        raise PermissionDenied(
-            f"“{publication.title}”（{publication.division.name}）应由上级审核部门审核，您无权审核。"
-        )
-    if publication.submitted_by_id == user.pk:
-        raise PermissionDenied(f"“{publication.title}”是您本人提交的，不能由本人审核。")
-
-
-def _reason(reason: str, doing: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(f"{doing}须填写原因。")
-    if len(reason) > 2000:
-        raise ValidationError(f"{doing}原因不能超过2000个字符。")
-    return reason
+    require_reviewer(user, publication, allows=policy.allows, name=publication.title)
 
 
 def _record(publication: Publication, action: str, user, **kwargs) -> PublicationEvent:
@@ -440,7 +424,7 @@ def publication_sign(*, publication: Publication, user) -> Publication:
 @transaction.atomic
 def publication_sign_return(*, publication: Publication, user, reason: str) -> Publication:
     """Send a publication awaiting sign-off back to draft with ``reason``; return it."""
-    reason = _reason(reason, "签发退回")
+    reason = clean_reason(reason, "签发退回")
     publication = _lock(publication)
     _require_signer(user, publication)
     _require_status(publication, "签发退回", Status.SIGNOFF)
@@ -460,7 +444,7 @@ def publication_sign_return(*, publication: Publication, user, reason: str) -> P
 @transaction.atomic
 def publication_return(*, publication: Publication, user, reason: str) -> Publication:
     """Send a submitted publication back to draft with ``reason`` and return it."""
-    reason = _reason(reason, "退回")
+    reason = clean_reason(reason, "退回")
     publication = _lock(publication)
     _require_reviewer(user, publication)
     _require_status(publication, "退回", Status.SUBMITTED)
@@ -484,7 +468,7 @@ def publication_withdraw(*, publication: Publication, user, reason: str) -> Publ
 
     Its owners (editors in scope) and its reviewing office may withdraw it.
     """
-    reason = _reason(reason, "撤销发布")
+    reason = clean_reason(reason, "撤销发布")
     publication = _lock(publication)
     if not (
         policy.allows(user, "change", publication) or policy.allows(user, "review", publication)

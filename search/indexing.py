@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from catalog import elements
 from catalog.models import CatalogEntry
 from guides.models import Guide
 from publications.models import Publication
@@ -98,7 +99,8 @@ ENTRY_FIELDS = (
     "published_values",
     "published_at",
 )
-ENTRY_TEXT = ("content", "content_title", "subject", "basis", "service_name", "remarks")
+# The elements whose text is searched, in the registry's order (公开内容 first, for the snippet).
+ENTRY_TEXT = elements.SEARCHABLE
 
 
 def _entry_documents(rows: Iterable[dict]) -> list[SearchDocument]:

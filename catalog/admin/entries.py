@@ -22,7 +22,7 @@ from districts.people import PeopleAdminMixin, display_name, prime
 from districts.policies import departments as department_policy
 from districts.policy import acting_department
 
-from .. import display, jobs, review, services
+from .. import display, elements, jobs, review, services
 from ..forms import CatalogEntryForm
 from ..labels import PICKER_RELATED, picker_label
 from ..models import (
@@ -130,23 +130,7 @@ class CatalogEntryAdmin(
         (None, {"fields": ("division", "item", "department")}),
         (
             _("公开要素"),
-            {
-                "fields": (
-                    "content",
-                    "content_title",
-                    "upload_form",
-                    "basis",
-                    "time_limit",
-                    "subject",
-                    "channels",
-                    ("audience_all", "audience_specific"),
-                    ("mode_active", "mode_on_request"),
-                    "levels",
-                    "item_type",
-                    "service_name",
-                    "remarks",
-                )
-            },
+            {"fields": elements.fieldset_fields()},
         ),
     )
 

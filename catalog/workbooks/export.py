@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from districts.models import Division
 
+from .. import elements
 from ..models import CatalogEntry, Channel, Domain
 from . import format as fmt
 
@@ -36,14 +37,7 @@ SHEET_TITLE_LIMIT = 31
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 TITLE_ROW, HEADER_TOP, HEADER_SUB, FIRST_DATA_ROW = 1, 2, 3, 4
 # Columns holding a number or a mark read better centred; the rest are text, top-left.
-CENTRED_KEYS = {
-    "seq",
-    "item_type",
-    "audience_all",
-    "audience_specific",
-    "mode_active",
-    "mode_on_request",
-}
+CENTRED_KEYS = {"seq", "item_type", *elements.FLAG_COLUMNS}
 
 CSV_HEADER = [
     "区划代码",
@@ -51,19 +45,7 @@ CSV_HEADER = [
     "领域",
     "一级事项",
     "二级事项",
-    "事项类型",
-    "对应本级政务服务事项名称",
-    "公开内容(要素)",
-    "公开内容标题",
-    "公开内容上传形式",
-    "公开依据",
-    "公开时限",
-    "公开主体",
-    "公开渠道和载体",
-    "公开对象",
-    "公开方式",
-    "公开层级",
-    "备注",
+    *(spec.heading for spec in elements.IN_FILE_ORDER),
 ]
 
 
@@ -118,6 +100,41 @@ def entry_levels(entry: CatalogEntry) -> list[dict[str, Any]]:
             {"level": str(level.get("level", "")), "channels": [str(c) for c in channels]}
         )
     return levels
+
+
+def flat_value(entry: CatalogEntry, spec: elements.Spec) -> str:
+    """Return one element of an entry as the text of a flat file's (or a sheet's) cell."""
+    if spec.kind == elements.CHOICE:
+        return getattr(entry, f"get_{spec.name}_display")()
+    if spec.kind == elements.CHANNELS:
+        return "、".join(_channel_names(entry))
+    if spec.kind == elements.FLAGS:
+        return "、".join(elements.entry_flag_labels(entry, spec.name))
+    if spec.kind == elements.LEVELS:
+        levels = entry_levels(entry)
+        return "；".join(f"{lvl['level']}：{'、'.join(lvl['channels'])}" for lvl in levels)
+    return getattr(entry, spec.name)
+
+
+def _json_values(entry: CatalogEntry) -> dict[str, Any]:
+    """Return an entry's elements as JSON values, in the file order."""
+    values: dict[str, Any] = {}
+    for spec in elements.IN_FILE_ORDER:
+        if spec.kind == elements.CHOICE:
+            values[spec.name] = getattr(entry, spec.name)
+            values[f"{spec.name}_label"] = flat_value(entry, spec)
+        elif spec.kind == elements.CHANNELS:
+            values[spec.name] = _channel_names(entry)
+        elif spec.kind == elements.FLAGS:
+            # {"all": true, "specific": false}: each column without the element's prefix.
+            values[spec.name] = {
+                f.column.removeprefix(f"{spec.name}_"): getattr(entry, f.column) for f in spec.flags
+            }
+        elif spec.kind == elements.LEVELS:
+            values[spec.name] = entry_levels(entry)
+        else:
+            values[spec.name] = getattr(entry, spec.name)
+    return values
 
 
 def _channel_names(entry: CatalogEntry) -> list[str]:
@@ -316,25 +333,18 @@ def _merge_down(sheet: Worksheet, col: int, first_row: int, last_row: int) -> No
 
 def _entry_cells(entry: CatalogEntry, standard: list[str]) -> dict[str, Any]:
     """Return the entry's cells keyed by ``Column.key`` (without 序号)."""
-    mark = fmt.MARK
     cells: dict[str, Any] = {
         "first_level": entry.item.first_level.name,
         "second_level": entry.item.name,
-        "item_type": entry.get_item_type_display(),
-        "service_name": entry.service_name,
-        "content": entry.content,
-        "content_title": entry.content_title,
-        "upload_form": entry.upload_form,
-        "basis": entry.basis,
-        "time_limit": entry.time_limit,
-        "subject": entry.subject,
-        "channels": fmt.channel_checklist(_channel_names(entry), standard),
-        "audience_all": mark if entry.audience_all else "",
-        "audience_specific": mark if entry.audience_specific else "",
-        "mode_active": mark if entry.mode_active else "",
-        "mode_on_request": mark if entry.mode_on_request else "",
-        "remarks": entry.remarks,
     }
+    for spec in elements.IN_FILE_ORDER:
+        if spec.kind == elements.FLAGS:
+            for flag in spec.flags:
+                cells[flag.column] = fmt.MARK if getattr(entry, flag.column) else ""
+        elif spec.kind == elements.CHANNELS:
+            cells[spec.name] = fmt.channel_checklist(_channel_names(entry), standard)
+        elif spec.kind != elements.LEVELS:
+            cells[spec.name] = flat_value(entry, spec)
     for n, level in enumerate(entry_levels(entry), 1):
         cells[f"level_{n}"] = level["level"]
         cells[f"level_{n}_channels"] = "、".join(level["channels"])
@@ -377,26 +387,13 @@ def export_csv(
     sections = catalog_sections(division=division, domain=domain, department=department)
     for section_domain, entries in sections:
         for entry in entries:
-            levels = entry_levels(entry)
             line = [
                 division.code,
                 division.name,
                 section_domain.name,
                 entry.item.first_level.name,
                 entry.item.name,
-                entry.get_item_type_display(),
-                entry.service_name,
-                entry.content,
-                entry.content_title,
-                entry.upload_form,
-                entry.basis,
-                entry.time_limit,
-                entry.subject,
-                "、".join(_channel_names(entry)),
-                "、".join(entry.audience_labels()),
-                "、".join(entry.mode_labels()),
-                "；".join(f"{lvl['level']}：{'、'.join(lvl['channels'])}" for lvl in levels),
-                entry.remarks,
+                *(flat_value(entry, spec) for spec in elements.IN_FILE_ORDER),
             ]
             writer.writerow([fmt.neutralise_for_csv(value) for value in line])
             rows += 1
@@ -412,20 +409,7 @@ def export_json(
             "domain": section_domain.name,
             "first_level": entry.item.first_level.name,
             "second_level": entry.item.name,
-            "item_type": entry.item_type,
-            "item_type_label": entry.get_item_type_display(),
-            "service_name": entry.service_name,
-            "content": entry.content,
-            "content_title": entry.content_title,
-            "upload_form": entry.upload_form,
-            "basis": entry.basis,
-            "time_limit": entry.time_limit,
-            "subject": entry.subject,
-            "channels": _channel_names(entry),
-            "audience": {"all": entry.audience_all, "specific": entry.audience_specific},
-            "mode": {"active": entry.mode_active, "on_request": entry.mode_on_request},
-            "levels": entry_levels(entry),
-            "remarks": entry.remarks,
+            **_json_values(entry),
         }
         for section_domain, section in catalog_sections(
             division=division, domain=domain, department=department

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import elements
+
 CHECKED = "■"
 UNCHECKED = "□"
 MARK = "√"
@@ -29,26 +31,22 @@ class Column:
     width: int  # column width in characters, for a readable printout
 
 
-# Fixed columns before and after the level pairs; ``levels`` expands to N pairs.
-LEADING = [
+# The item's columns come first; the elements follow in the registry's file order, with
+# ``levels`` expanded to N (公开层级N, 公开渠道和载体N) pairs where it stands.
+ITEM_COLUMNS = [
     Column("序号", "", "seq", 6),
     Column("公开事项", "一级事项", "first_level", 14),
     Column("公开事项", "二级事项", "second_level", 18),
-    Column("事项类型", "", "item_type", 10),
-    Column("对应本级政务服务事项名称", "", "service_name", 18),
-    Column("公开内容(要素)", "", "content", 36),
-    Column("公开内容标题", "", "content_title", 16),
-    Column("公开内容上传形式", "", "upload_form", 10),
-    Column("公开依据", "", "basis", 30),
-    Column("公开时限", "", "time_limit", 16),
-    Column("公开主体", "", "subject", 16),
-    Column("公开渠道和载体", "", "channels", 22),
-    Column("公开对象", "全社会", "audience_all", 7),
-    Column("公开对象", "特定群体", "audience_specific", 7),
-    Column("公开方式", "主动", "mode_active", 7),
-    Column("公开方式", "依申请", "mode_on_request", 7),
 ]
-TRAILING = [Column("备注", "", "remarks", 20)]
+
+
+def element_columns(spec: elements.Spec, level_count: int) -> list[Column]:
+    """Return the columns one element takes in the workbook."""
+    if spec.kind == elements.LEVELS:
+        return level_columns(level_count)
+    if spec.kind == elements.FLAGS:
+        return [Column(spec.heading, f.sub_headings[0], f.column, 7) for f in spec.flags]
+    return [Column(spec.heading, "", spec.name, spec.width)]
 
 
 def level_columns(count: int) -> list[Column]:
@@ -62,7 +60,11 @@ def level_columns(count: int) -> list[Column]:
 
 def columns(level_count: int = 2) -> list[Column]:
     """Return every column of the exported table, in order."""
-    return [*LEADING, *level_columns(max(level_count, 1)), *TRAILING]
+    count = max(level_count, 1)
+    return [
+        *ITEM_COLUMNS,
+        *(column for spec in elements.IN_FILE_ORDER for column in element_columns(spec, count)),
+    ]
 
 
 def title(division_name: str, domain_name: str) -> str:

@@ -26,6 +26,7 @@ from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 
+from .. import elements
 from ..models import CatalogEntry, Channel, Element
 from . import xls_read, xlsx_stream
 
@@ -40,65 +41,44 @@ ITEM_TYPES = {
     "非政务服务事项": CatalogEntry.ItemType.NON_SERVICE,
     "非政务服务": CatalogEntry.ItemType.NON_SERVICE,
 }
-# Normalised single headings (merged down over both header rows, or alone in one row).
+# Normalised single headings (merged down over both header rows, or alone in one row): the
+# item's own, then every element's from the registry (公开层级 alone is a text of levels).
 SINGLE_HEADINGS = {
     "序号": "seq",
     "一级事项": "first_level",
     "二级事项": "second_level",
     "三级事项": "third_level",
-    "事项类型": "item_type",
-    "对应本级政务服务事项名称": "service_name",
-    "公开内容(要素)": "content",
-    "公开内容(要素)及要求": "content",
-    "公开内容": "content",
-    "公开要素": "content",
-    "公开内容标题": "content_title",
-    "公开内容上传形式": "upload_form",
-    "公开依据": "basis",
-    "公开时限": "time_limit",
-    "公开主体": "subject",
-    "公开渠道和载体": "channels",
-    "公开渠道": "channels",
-    "公开载体": "channels",
-    "公开层级": "levels_text",
-    "备注": "remarks",
+    **{
+        heading: spec.name if spec.kind != elements.LEVELS else "levels_text"
+        for spec in elements.SPECS
+        if spec.kind != elements.FLAGS
+        for heading in spec.headings
+    },
 }
 # Sub-headings under a merged top heading.
 SUB_HEADINGS = {
     ("公开事项", "一级事项"): "first_level",
     ("公开事项", "二级事项"): "second_level",
     ("公开事项", "三级事项"): "third_level",
-    ("公开对象", "全社会"): "audience_all",
-    ("公开对象", "特定群体"): "audience_specific",
-    ("公开对象", "特定群众"): "audience_specific",
-    ("公开方式", "主动"): "mode_active",
-    ("公开方式", "主动公开"): "mode_active",
-    ("公开方式", "依申请"): "mode_on_request",
-    ("公开方式", "依申请公开"): "mode_on_request",
+    **{
+        (heading, sub): flag.column
+        for spec in elements.SPECS
+        for heading in spec.headings
+        for flag in spec.flags
+        for sub in flag.sub_headings
+    },
 }
 KEY_LABELS = {
     "seq": "序号",
     "first_level": "一级事项",
     "second_level": "二级事项",
     "third_level": "三级事项",
-    "audience_all": "公开对象：全社会",
-    "audience_specific": "公开对象：特定群体",
-    "mode_active": "公开方式：主动",
-    "mode_on_request": "公开方式：依申请",
+    **{f.column: f"{s.label}：{f.label}" for s in elements.SPECS for f in s.flags},
     "levels_text": "公开层级",
     **{e.value: str(e.label) for e in Element},
 }
-FLAG_KEYS = ("audience_all", "audience_specific", "mode_active", "mode_on_request")
-TEXT_KEYS = (
-    "content",
-    "basis",
-    "time_limit",
-    "subject",
-    "service_name",
-    "content_title",
-    "upload_form",
-    "remarks",
-)
+FLAG_KEYS = elements.FLAG_COLUMNS
+TEXT_KEYS = elements.TEXT_ELEMENTS
 # A parenthesised legend in a heading, e.g. （“■”表示已选）. Found as any parenthesised text, then
 # kept or dropped by whether it holds a mark: one pattern for both backtracks quadratically on a
 # long unclosed parenthesis.
