@@ -63,15 +63,20 @@ class EntryPolicy(ScopedPolicy):
     districts' entries of their domains; the city office reviews it only at its own stage.
     """
 
-    def department_reviews(self, user, department_id: int) -> bool:
-        """Return True when ``user`` reviews for the city department ``department_id``."""
+    def reviewing_departments(self, user) -> set[int]:
+        """Return the ids of the city departments for which ``user`` reviews catalog entries."""
         permission = self.permission(REVIEW)
-        return any(
-            m.department_id == department_id
+        return {
+            m.department_id
+            for m in memberships_of(user)
+            if m.department_id is not None
             and is_root_membership(m)
             and permission in permissions_for(m)
-            for m in memberships_of(user)
-        )
+        }
+
+    def department_reviews(self, user, department_id: int) -> bool:
+        """Return True when ``user`` reviews for the city department ``department_id``."""
+        return department_id in self.reviewing_departments(user)
 
     def _own_routes(self, user, routes):
         return [r for r in routes.values() if self.department_reviews(user, r.department_id)]
@@ -99,7 +104,7 @@ class EntryPolicy(ScopedPolicy):
         reviewing = set(actions) == {REVIEW}
         # Only the review queue and city departments' reviewers need the routes: every other
         # page is spared the query.
-        if not reviewing and not self._reviews_for_a_department(user):
+        if not reviewing and not self.reviewing_departments(user):
             return q
         routes = routing.routes_for(user)
         if not routes:
@@ -114,15 +119,6 @@ class EntryPolicy(ScopedPolicy):
         elif own and (REVIEW in actions or "view" in actions):
             q |= Q(division__depth=1, item__first_level__domain_id__in=[r.domain_id for r in own])
         return q
-
-    def _reviews_for_a_department(self, user) -> bool:
-        permission = self.permission(REVIEW)
-        return any(
-            m.department_id is not None
-            and is_root_membership(m)
-            and permission in permissions_for(m)
-            for m in memberships_of(user)
-        )
 
     def users_for(self, action, obj=None):
         if action != REVIEW or not isinstance(obj, CatalogEntry):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from districts.admin_scope import PolicyAdminMixin
 from districts.models import Department
@@ -51,11 +52,24 @@ class DomainReviewAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         reviewers = Q(department__memberships__in=_reviewer_memberships())
+        staffed = routing.Membership.objects.filter(
+            routing.department_reviewers_q(), department=OuterRef("department")
+        )
         return (
             super()
             .get_queryset(request)
             .annotate(
                 reviewers=Count("department__memberships", filter=reviewers, distinct=True),
+                # The waiting count in the same query, whatever the number of rows: every
+                # submitted district entry of the domain ("instead"), or those the department
+                # has not checked yet ("before"); none while the department has no reviewer,
+                # as the office then reviews them (routing.stage_of).
+                waiting=Case(
+                    When(~Exists(staffed), then=Value(0)),
+                    When(mode=DomainReview.Mode.BEFORE, then=_waiting(checked_at__isnull=True)),
+                    default=_waiting(),
+                    output_field=IntegerField(),
+                ),
             )
         )
 
@@ -63,14 +77,9 @@ class DomainReviewAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def reviewer_count(self, obj):
         return obj.reviewers or "无（暂由市政务公开办审核）"
 
-    @admin.display(description="待业务部门审核")
+    @admin.display(description="待业务部门审核", ordering="waiting")
     def waiting_count(self, obj):
-        routes = {obj.domain_id: _route(obj)}
-        return (
-            CatalogEntry.objects.filter(status=ReviewStatus.SUBMITTED)
-            .filter(routing.department_stage_q(routes.values()))
-            .count()
-        )
+        return obj.waiting
 
     def save_model(self, request, obj, form, change):
         services.domain_review_save(review=obj, user=request.user)
@@ -88,6 +97,23 @@ class DomainReviewAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             services.domain_review_delete(review=obj, user=request.user)
+
+
+def _waiting(**extra) -> Coalesce:
+    """Return the count of submitted district entries in the outer row's domain."""
+    rows = (
+        CatalogEntry.objects.filter(
+            status=ReviewStatus.SUBMITTED,
+            division__depth=1,
+            item__first_level__domain_id=OuterRef("domain_id"),
+            **extra,
+        )
+        .order_by()
+        .values("item__first_level__domain_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def _reviewer_memberships():

@@ -41,6 +41,16 @@ from .imports import CatalogJobAdminMixin
 from .review import EntryReviewAdminMixin, ReviewStatusFilter
 
 
+def _frozen_fields(fields):
+    """Return ``fields`` with 公开层级 swapped for its readable, read-only rendering."""
+    return tuple(
+        _frozen_fields(f)
+        if isinstance(f, list | tuple)
+        else ("levels_shown" if f == "levels" else f)
+        for f in fields
+    )
+
+
 def _flatten(fields) -> list[str]:
     out: list[str] = []
     for field in fields:
@@ -134,6 +144,10 @@ class CatalogEntryAdmin(
         ),
     )
 
+    @admin.display(description=_("公开层级"))
+    def levels_shown(self, obj):
+        return display.value_html(display.shown(Element.LEVELS, obj.levels))
+
     # -- list columns ---------------------------------------------------------------------
     @admin.display(description=_("二级事项"), ordering="item__name")
     def item_name(self, obj):
@@ -201,10 +215,23 @@ class CatalogEntryAdmin(
             queryset = queryset.order_by("division__tree_id", "division__lft", "item_id", "pk")
         return queryset, may_have_duplicates
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or obj.status != ReviewStatus.SUBMITTED:
+            return super().get_fieldsets(request, obj)
+        # Read-only, 公开层级 reads as the review panel's table, not as its stored JSON.
+        return [
+            (name, {**options, "fields": _frozen_fields(options["fields"])})
+            for name, options in self.fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == ReviewStatus.SUBMITTED:
             # Frozen while the office above reviews it; the panel offers to recall it.
-            return [f for fieldset in self.fieldsets for f in _flatten(fieldset[1]["fields"])]
+            return [
+                f
+                for _name, options in self.get_fieldsets(request, obj)
+                for f in _flatten(options["fields"])
+            ]
         if obj is not None:
             # Handing items to departments is the division office's coordination.
             office = self.policy.allows(request.user, "change", obj.division)

@@ -369,3 +369,63 @@ def test_a_published_entry_is_saved_and_submitted_in_one_step(client, office):  
     assert client.post(change, data).status_code == 302
     entry.refresh_from_db()
     assert entry.status == ReviewStatus.SUBMITTED and entry.time_limit == data["time_limit"]
+
+
+def _table(client):
+    """Return the domain review table as {domain name: waiting count} and the query count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:catalog_domainreview_changelist"))
+    assert page.status_code == 200
+    rows = page.context["cl"].result_list
+    return {row.domain.name: row.waiting for row in rows}, len(queries)
+
+
+def test_domain_review_table_counts_what_waits_in_one_query(client, office, routed, city_depts):  # noqa: F811
+    route, checker = routed
+    client.force_login(office.user(Role.ADMINISTRATOR, "city"))
+    entry = submitted(office)
+    counts, one_row = _table(client)
+    assert counts == {"社会救助": 1}
+    # Checked by the department ("before"): it now waits at the office, not here.
+    review.entries_check(entries=[entry], user=fresh(checker))
+    assert _table(client)[0] == {"社会救助": 0}
+    # "instead": the department decides even what it checked; so it counts again.
+    route.mode = DomainReview.Mode.INSTEAD
+    domain_review_save(review=route, user=office.user(Role.ADMINISTRATOR, "city"))
+    assert _table(client)[0] == {"社会救助": 1}
+    # A second row (a department with no reviewer counts nothing) costs no extra query.
+    domain_review_save(
+        review=DomainReview(
+            domain=Domain.objects.get(name="卫生健康"), department=city_depts["市卫生健康委"]
+        ),
+        user=office.user(Role.ADMINISTRATOR, "city"),
+    )
+    _district_entry_in(office, "卫生健康")
+    counts, two_rows = _table(client)
+    assert counts == {"社会救助": 1, "卫生健康": 0}
+    assert two_rows == one_row
+
+
+def test_domain_review_form_refuses_forged_mode_and_a_second_row_for_a_domain(
+    client, office, routed, city_depts  # noqa: F811
+):
+    add = reverse("admin:catalog_domainreview_add")
+    domain = Domain.objects.get(name="社会救助")
+    client.force_login(office.user(Role.ADMINISTRATOR, "city"))
+    forged = client.post(
+        add, {"domain": domain.pk, "department": city_depts["市民政局"].pk, "mode": "sideways"}
+    )
+    assert forged.status_code == 200
+    assert "选择一个有效的选项" in str(forged.context["adminform"].form.errors["mode"])
+    again = client.post(
+        add, {"domain": domain.pk, "department": city_depts["市卫生健康委"].pk, "mode": "before"}
+    )
+    assert again.status_code == 200
+    assert "已存在" in str(again.context["adminform"].form.errors["domain"])
+    # Neither post changed the route that exists.
+    assert list(DomainReview.objects.values_list("department__name", "mode")) == [
+        ("市民政局", "before")
+    ]

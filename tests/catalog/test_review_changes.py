@@ -193,3 +193,26 @@ def test_publications_keep_their_panel(client, office):  # noqa: F811
         reverse("admin:publications_publication_change", args=[item.pk])
     ).content.decode()
     assert 'class="module review-panel"' in html and "review-changes" not in html
+
+
+def test_a_submitted_entry_shows_its_levels_read_only_as_a_table(client, office):  # noqa: F811
+    """Frozen while under review, the form shows 公开层级 as a table, never its stored JSON."""
+    from catalog import review
+
+    entry = office.entries["district"]
+    editor = office.user(Role.EDITOR, "district")
+    entry_update(
+        entry=entry,
+        changes={"levels": [{"level": "县级", "channels": ["政府网站", "政务服务中心"]}]},
+        user=editor,
+    )
+    review.entries_submit(entries=[entry], user=editor)
+    html = change_page(client, editor, entry)
+    form = html[html.index('<fieldset class="module aligned') :]
+    form = form[: form.index('<fieldset class="module review-panel">')]
+    assert 'name="levels"' not in form  # read-only: no input to post
+    assert '<th scope="col">公开层级</th><th scope="col">公开渠道和载体</th>' in form
+    assert '<th scope="row">县级</th>' in form and "<li>政务服务中心</li>" in form
+    assert '"level"' not in form and "&quot;level&quot;" not in form
+    # (Django's yes/no icons carry alt="True"/"False": the flags are booleans, not reprs.)
+    assert not REPR.search(re.sub(r'alt="(True|False)"', "", form))
