@@ -409,9 +409,7 @@ def test_domain_review_table_counts_what_waits_in_one_query(client, office, rout
     assert two_rows == one_row
 
 
-def test_domain_review_form_refuses_forged_mode_and_a_second_row_for_a_domain(
-    client, office, routed, city_depts  # noqa: F811
-):
+def test_form_refuses_forged_mode_and_second_row(client, office, routed, city_depts):  # noqa: F811
     add = reverse("admin:catalog_domainreview_add")
     domain = Domain.objects.get(name="社会救助")
     client.force_login(office.user(Role.ADMINISTRATOR, "city"))
