@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from districts.admin_scope import PolicyAdminMixin
+from districts.people import display_name
 from outbox.services import enqueue
 
 from .models import Guide, SyncFailure, SyncRun
@@ -112,7 +113,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
         "trigger",
         "status",
         "base_url",
-        "started_by",
+        "started_by_name",
         "retry_of",
         "started_at",
         "heartbeat_at",
@@ -143,6 +144,11 @@ class SyncRunAdmin(ReadOnlyAdminMixin, PolicyAdminMixin, admin.ModelAdmin):
                 )
             )
         )
+
+    @admin.display(description=_("发起人"))
+    def started_by_name(self, obj):
+        # 姓名, not the user name; a scheduled run has nobody.
+        return display_name(obj.started_by) or "系统定时任务"
 
     @admin.display(description=_("编号"), ordering="pk")
     def number(self, obj):

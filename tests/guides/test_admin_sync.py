@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -177,6 +178,12 @@ def test_start_runs_a_full_sync_and_redirects_with_a_message(
     assert run.base_url == live_sim.base_url and run.created == 100 == Guide.objects.count()
     listing = admin_client.get(RUNS).content.decode()
     assert run_url(run) in listing and f"#{run.pk}" in listing and "成功" in listing
+    # The run names who started it by 姓名, not by user name.
+    get_user_model().objects.filter(pk=user.pk).update(last_name="赵", first_name="敏")
+    page = admin_client.get(run_url(run)).content.decode()
+    field = page[page.index("field-started_by_name") :]
+    field = field[: field.index("</div>\n", field.index('class="readonly"'))]
+    assert "赵敏" in field and user.username not in field
 
 
 def test_start_is_post_only(admin_client, live_sim, django_capture_on_commit_callbacks):
