@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
-from districts.models import within_q
+from districts.models import Division, within_q
 from guides.models import Guide
 from guides.normalise import name_key
 
@@ -270,3 +271,68 @@ def entries_without_guide():
 def guides_without_entry():
     """Return the active guides that no catalog entry is tied to."""
     return Guide.objects.active().exclude(Exists(GuideLink.objects.filter(guide=OuterRef("pk"))))
+
+
+# -- staff reads (the tie pages' lists and searches) -------------------------------------
+def entries_visible_to(user) -> QuerySet[CatalogEntry]:
+    """Return the entries in divisions where ``user`` may view or change catalog entries."""
+    return policies.entries.instances_for(user, "view", "change")
+
+
+def service_as_published_q() -> Q:
+    """Keep the entries that are service items as the public reads them.
+
+    ``entries_without_guide()`` also holds entries whose working copy became a service item
+    while the published one is not; ``link_set`` refuses those, so the lists leave them out.
+    """
+    service = CatalogEntry.ItemType.SERVICE
+    return Q(published_values__isnull=True, item_type=service) | Q(
+        published_values__item_type=service
+    )
+
+
+def areas_visible_to(user) -> QuerySet[Division]:
+    """Return the county-level (and city) divisions whose guides serve the user's divisions.
+
+    A township's services are its district's, so a township editor sees the district's guides.
+    """
+    scope = policies.entries.division_q(user, "view", "change")
+    areas = Division.objects.exclude(level=Division.Level.TOWNSHIP)
+    if scope:
+        codes = Division.objects.filter(scope).annotate(area=Substr("code", 1, 6)).values("area")
+        areas = areas.filter(code__in=codes)
+    return areas.order_by("tree_id", "lft")
+
+
+def guide_area_q(codes: list[str] | None) -> Q:
+    """Return a Q keeping the guides of the areas ``codes`` (None: of every area)."""
+    if codes is None:
+        return Q()
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(area_code__startswith=code)
+    return q
+
+
+def guide_search(guides: QuerySet[Guide], term: str) -> QuerySet[Guide]:
+    """Return the guides whose name (width, brackets and spaces aside) or code holds ``term``."""
+    term = term.strip()
+    if not term:
+        return guides
+    q = Q(name__icontains=term) | Q(task_code__icontains=term) | Q(rights_code__icontains=term)
+    if key := name_key(term):
+        q |= Q(name_key__contains=key)
+    return guides.filter(q)
+
+
+def entry_search(entries: QuerySet[CatalogEntry], term: str) -> QuerySet[CatalogEntry]:
+    """Return the entries whose item, service name or division holds ``term``."""
+    term = term.strip()
+    if not term:
+        return entries
+    return entries.filter(
+        Q(item__name__icontains=term)
+        | Q(service_name__icontains=term)
+        | Q(published_values__service_name__icontains=term)
+        | Q(division__name__icontains=term)
+    )

@@ -16,8 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,18 +25,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
-from districts.models import Division
 from guides.models import Guide
-from guides.normalise import name_key
 
 from ..guide_links import (
+    areas_visible_to,
+    entries_visible_to,
     entries_without_guide,
     entry_area,
+    entry_search,
     entry_service_values,
+    guide_area_q,
+    guide_search,
     guides_without_entry,
     link_clear,
     link_set,
     links_refresh,
+    service_as_published_q,
 )
 from ..models import CatalogEntry, GuideLink
 from ..policies import entries as entry_policy
@@ -48,71 +51,7 @@ CANDIDATES = 50
 NOT_FOUND = "对象不存在或不在您的管辖范围内。"
 
 
-# -- reads ----------------------------------------------------------------------------------
-def entries_visible_to(user) -> QuerySet[CatalogEntry]:
-    """Return the entries in divisions where ``user`` may view or change catalog entries."""
-    return entry_policy.instances_for(user, "view", "change")
-
-
-def service_as_published_q() -> Q:
-    """Keep the entries that are service items as the public reads them.
-
-    ``entries_without_guide()`` also holds entries whose working copy became a service item
-    while the published one is not; ``link_set`` refuses those, so the lists leave them out.
-    """
-    service = CatalogEntry.ItemType.SERVICE
-    return Q(published_values__isnull=True, item_type=service) | Q(
-        published_values__item_type=service
-    )
-
-
-def areas_visible_to(user) -> QuerySet[Division]:
-    """Return the county-level (and city) divisions whose guides serve the user's divisions.
-
-    A township's services are its district's, so a township editor sees the district's guides.
-    """
-    scope = entry_policy.division_q(user, "view", "change")
-    areas = Division.objects.exclude(level=Division.Level.TOWNSHIP)
-    if scope:
-        codes = Division.objects.filter(scope).annotate(area=Substr("code", 1, 6)).values("area")
-        areas = areas.filter(code__in=codes)
-    return areas.order_by("tree_id", "lft")
-
-
-def guide_area_q(codes: list[str] | None) -> Q:
-    """Return a Q keeping the guides of the areas ``codes`` (None: of every area)."""
-    if codes is None:
-        return Q()
-    q = Q(pk__in=[])
-    for code in codes:
-        q |= Q(area_code__startswith=code)
-    return q
-
-
-def guide_search(guides: QuerySet[Guide], term: str) -> QuerySet[Guide]:
-    """Return the guides whose name (width, brackets and spaces aside) or code holds ``term``."""
-    term = term.strip()
-    if not term:
-        return guides
-    q = Q(name__icontains=term) | Q(task_code__icontains=term) | Q(rights_code__icontains=term)
-    if key := name_key(term):
-        q |= Q(name_key__contains=key)
-    return guides.filter(q)
-
-
-def entry_search(entries: QuerySet[CatalogEntry], term: str) -> QuerySet[CatalogEntry]:
-    """Return the entries whose item, service name or division holds ``term``."""
-    term = term.strip()
-    if not term:
-        return entries
-    return entries.filter(
-        Q(item__name__icontains=term)
-        | Q(service_name__icontains=term)
-        | Q(published_values__service_name__icontains=term)
-        | Q(division__name__icontains=term)
-    )
-
-
+# -- rows -----------------------------------------------------------------------------------
 def entry_rows(user, entries) -> list[dict]:
     """Return the entries as list rows: the service name as the public reads it, and whether
     the user may tie it (memberships are cached on the user, so this asks no queries)."""
