@@ -26,7 +26,10 @@ def _field_elements():
 @register.simple_tag
 def element_help_link(field_name) -> str:
     """Return the 填报说明 link for the element ``field_name`` holds, or "" for other fields."""
-    element = _field_elements().get(field_name) if isinstance(field_name, str) else None
+    if not isinstance(field_name, str):
+        return ""
+    # A read-only rendering of a field ("levels_shown" on a submitted entry) keeps its link.
+    element = _field_elements().get(field_name.removesuffix("_shown"))
     if element is None:
         return ""
     return format_html(

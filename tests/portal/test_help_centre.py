@@ -32,7 +32,7 @@ from portal.help_content import (
     Example,
     element_anchor,
 )
-from publications.services import _reason as publication_reason
+from portal.review_kernel import clean_reason
 from tests.factories import SecondLevelItemFactory, UserFactory
 from workcalendar.deadlines import STATUTORY_DAYS, DeadlineKind, parse_time_limit
 
@@ -182,10 +182,13 @@ def test_the_channel_audience_mode_and_type_help_is_what_the_importer_does(refer
 
 
 def test_the_reason_limit_is_the_services_own():
-    for check in (review._clean_reason, publication_reason):
-        assert check("改" * REASON_LIMIT, "退回")
-        with pytest.raises(ValidationError):
-            check("改" * (REASON_LIMIT + 1), "退回")
+    # Catalog entries and publications both check reasons with the review kernel's clean_reason.
+    from publications import services as publication_services
+
+    assert review.clean_reason is publication_services.clean_reason is clean_reason
+    assert clean_reason("改" * REASON_LIMIT, "退回")
+    with pytest.raises(ValidationError):
+        clean_reason("改" * (REASON_LIMIT + 1), "退回")
 
 
 def test_the_faq_has_the_questions_clerks_ask():
