@@ -23,7 +23,15 @@ from .services import (
     move_level,
 )
 
-EDITABLE = ("name", "slug", "kind", "display_order", "nbs_code", "signoff_required")
+EDITABLE = (
+    "name",
+    "slug",
+    "kind",
+    "display_order",
+    "nbs_code",
+    "org_code",
+    "signoff_required",
+)
 
 
 class DivisionForm(forms.ModelForm):
@@ -39,6 +47,7 @@ class DivisionForm(forms.ModelForm):
             "slug",
             "display_order",
             "nbs_code",
+            "org_code",
             "signoff_required",
             "banner",
             "banner_alt",
@@ -102,6 +111,7 @@ class DivisionAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     "slug",
                     "display_order",
                     "nbs_code",
+                    "org_code",
                 )
             },
         ),

@@ -18,6 +18,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 
 from .banners import validate_banner
+from .codes import validate_org_code
 
 
 class DivisionQuerySet(models.QuerySet):
@@ -118,6 +119,15 @@ class Division(MPTTModel):
         max_length=200,
         blank=True,
         help_text=_("读屏软件朗读的文字，说明图片内容，如“浏阳河畔的芙蓉区街景”。"),
+    )
+    org_code = models.CharField(
+        _("组织机构代码"),
+        max_length=18,
+        blank=True,
+        validators=[validate_org_code],
+        help_text=_(
+            "本级政府（办事处）的18位统一社会信用代码或9位组织机构代码；公开信息的索引号以它开头。"
+        ),
     )
     signoff_required = models.BooleanField(
         _("发布前须领导签发"),

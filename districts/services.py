@@ -233,14 +233,15 @@ def division_move(*, division: Division, parent: Division, user) -> Division:
 
 @transaction.atomic
 def division_update(*, division: Division, changes: dict, user=None) -> Division:
-    """Change a division's descriptive fields (name, slug, kind, order, NBS code); return it.
+    """Change a division's descriptive fields (name, slug, kind, order, NBS and organisation
+    codes, sign-off); return it.
 
     The official code, the parent and the level come from the national register and are
     changed only by loading the reference data again.
     """
     if user is not None and not division_policy.allows(user, "change", division):
         raise PermissionDenied(f"您无权修改{division.name}。")
-    allowed = {"name", "slug", "kind", "display_order", "nbs_code", "signoff_required"}
+    allowed = {"name", "slug", "kind", "display_order", "nbs_code", "org_code", "signoff_required"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"不能在此修改：{'、'.join(sorted(unknown))}")

@@ -14,6 +14,7 @@ PUBLIC_CACHE_SECONDS (0 turns caching off). Staff who are logged in always get f
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from functools import wraps
 
@@ -109,7 +110,19 @@ MAX_PAGE_DIGITS = 6
 # The query parameters a cached page may read, each with how its value is normalised. Only
 # these reach the key: ``?utm_source=…`` or ``?x=1``, ``?x=2``… are the same page, not a new
 # entry in the cache each (an unbounded number of keys was one page flood away).
-PARAMETERS: dict[str, Callable[[str], str]] = {"page": lambda raw: str(page_number(raw))}
+PARAMETERS: dict[str, Callable[[str], str]] = {
+    "page": lambda raw: str(page_number(raw)),
+    # The publication list's filters: anything off the pattern is the unfiltered list.
+    "type": lambda raw: _pattern(raw, r"[a-z][a-z0-9-]{0,19}"),
+    "theme": lambda raw: _pattern(raw, r"\d{2}(?:\.\d{2})?"),
+    "year": lambda raw: _pattern(raw, r"20\d{2}"),
+}
+
+
+def _pattern(raw: str, pattern: str) -> str:
+    """Return ``raw`` stripped when it matches ``pattern`` whole, else ""."""
+    raw = (raw or "").strip()
+    return raw if re.fullmatch(pattern, raw) else ""
 
 
 def page_key(request, params: tuple[str, ...]) -> str:

@@ -87,7 +87,7 @@ class _PublicationFeed(Feed):
     def items(self, obj):
         return (
             self.scope_items(obj)
-            .published()
+            .public()
             .select_related("division", "entry__item__first_level__domain")
             .order_by("-published_at", "-id")[:FEED_SIZE]
         )

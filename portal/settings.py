@@ -298,6 +298,11 @@ PUBLICATION_ATTACHMENT_MAX_BYTES = env.int(
     "PUBLICATION_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024
 )
 # The address staff reach the portal at; e-mails link to it.
+# 索引号 of a publication: the national 目录系统 format by default, the publisher's
+# organisation code (Division.org_code; its division code while none is entered), a slash, the
+# year of first publication, a hyphen and a 5-digit serial per publisher and year
+# (000014349/2026-00123). Placeholders: {org}, {year}, {serial} (with a format spec).
+PUBLICATION_INDEX_FORMAT = env.str("PUBLICATION_INDEX_FORMAT", default="{org}/{year}-{serial:05d}")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 LOGIN_URL = "admin:login"

@@ -21,7 +21,9 @@ urlpatterns = [
     path("d/<slug:slug>/", cached_page(division_scope)(views.division), name="division"),
     path(
         "d/<slug:slug>/publications/",
-        cached_page(division_scope, params=("page",))(views.division_publications),
+        cached_page(division_scope, params=("page", "type", "theme", "year"))(
+            views.division_publications
+        ),
         name="division_publications",
     ),
     path("d/<slug:slug>/banner/", views.division_banner, name="division_banner"),

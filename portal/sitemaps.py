@@ -85,7 +85,7 @@ class DivisionSitemap(PublicSitemap):
         divisions = list(Division.objects.in_tree_order().values("slug", "tree_id", "lft", "rght"))
         own: dict[int, object] = {}
         for rows in (
-            Publication.objects.published()
+            Publication.objects.public()
             .order_by()
             .values_list("division__tree_id", "division__lft")
             .annotate(latest=Max("published_at")),
@@ -115,7 +115,7 @@ class DivisionSitemap(PublicSitemap):
 
     def get_latest_lastmod(self):
         return _latest(
-            Publication.objects.published().aggregate(latest=Max("published_at"))["latest"],
+            Publication.objects.public().aggregate(latest=Max("published_at"))["latest"],
             CatalogEntry.objects.public().aggregate(latest=Max("published_at"))["latest"],
         )
 
@@ -170,7 +170,7 @@ class PublicationSitemap(PublicSitemap):
     """Published publications; their text never changes in place, so lastmod is publication."""
 
     def items(self):
-        return Publication.objects.published().order_by("pk").values("pk", "published_at")
+        return Publication.objects.public().order_by("pk").values("pk", "published_at")
 
     def location(self, item: dict) -> str:
         if not hasattr(self, "_path"):
@@ -181,7 +181,7 @@ class PublicationSitemap(PublicSitemap):
         return item["published_at"]
 
     def get_latest_lastmod(self):
-        return Publication.objects.published().aggregate(latest=Max("published_at"))["latest"]
+        return Publication.objects.public().aggregate(latest=Max("published_at"))["latest"]
 
 
 class GuideSitemap(PublicSitemap):

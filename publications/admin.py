@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -16,12 +18,12 @@ from catalog.labels import PICKER_RELATED
 from catalog.models import Domain
 from catalog.policies import entries as entry_policy
 from catalog.review import SUBMIT_FIELD
-from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
+from districts.admin_scope import PolicyAdminMixin, ScopedAdminMixin, ScopedDivisionFilter
 from districts.people import PeopleAdminMixin, display_name, prime
 
 from . import services, worklist
 from .forms import EntryChoiceField, PublicationForm
-from .models import Attachment, Publication, PublicationEvent
+from .models import Attachment, Publication, PublicationEvent, PublicationType, Theme
 from .policies import publications as policy
 
 Status = Publication.Status
@@ -128,9 +130,37 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/publications/publication/change_form.html"
     change_list_template = "admin/publications/publication/change_list.html"
     fieldsets = (
-        (None, {"fields": ("entry", "title", "doc_no", "formed_on", "responsible_body")}),
+        (
+            None,
+            {"fields": ("entry", "pub_type", "title", "doc_no", "formed_on", "responsible_body")},
+        ),
         (_("正文与附件"), {"fields": ("body", "new_attachments")}),
-        (_("其他"), {"fields": ("expires_on",)}),
+        (
+            _("发文属性"),
+            {"fields": ("theme", ("disclosure", "withheld_reason"), "expires_on")},
+        ),
+    )
+    #: What a publication shows once it is no longer a draft (read-only).
+    FROZEN = (
+        (
+            None,
+            {
+                "fields": (
+                    "entry",
+                    "pub_type",
+                    "title",
+                    "index_no",
+                    "doc_no",
+                    "formed_on",
+                    "responsible_body",
+                )
+            },
+        ),
+        (_("正文"), {"fields": ("body_html",)}),
+        (
+            _("发文属性"),
+            {"fields": ("theme", "disclosure", "withheld_reason", "validity_text", "expires_on")},
+        ),
     )
 
     # -- columns --------------------------------------------------------------------------
@@ -194,25 +224,24 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         if obj is None:
             return ()
         if obj.status != Status.DRAFT:
-            return (
-                "entry",
-                "title",
-                "doc_no",
-                "formed_on",
-                "responsible_body",
-                "body_html",
-                "expires_on",
-            )
+            return [f for _name, options in self.FROZEN for f in options["fields"]]
         return ("entry",)
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and obj.status != Status.DRAFT:
-            return (
-                (None, {"fields": ("entry", "title", "doc_no", "formed_on", "responsible_body")}),
-                (_("正文"), {"fields": ("body_html",)}),
-                (_("其他"), {"fields": ("expires_on",)}),
-            )
+            return self.FROZEN
         return self.fieldsets
+
+    @admin.display(description=_("有效性"))
+    def validity_text(self, obj):
+        if not obj.validity:
+            return "—"
+        text = obj.get_validity_display()
+        if obj.changed_by_document_id:
+            text = f"{text}（依据“{obj.changed_by_document.title}”）"
+        elif obj.validity_note:
+            text = f"{text}（{obj.validity_note}）"
+        return text
 
     @admin.display(description=_("正文"))
     def body_html(self, obj):
@@ -269,6 +298,7 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     def response_change(self, request, obj):
         if SUBMIT_FIELD in request.POST:
             self.message_user(request, f"已保存修改并提交审核：“{obj.title}”。", messages.SUCCESS)
+            self._privacy_message(request, obj)
             return HttpResponseRedirect(
                 reverse("admin:publications_publication_change", args=[obj.pk])
             )
@@ -327,6 +357,9 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             "sign_return": "签发退回",
             "withdraw": "撤销发布",
             "revise": "发起修订",
+            "privacy_check": "检查个人信息",
+            "mask": "一键遮盖个人信息",
+            "validity": "标注有效性",
         }
         if action not in labels:
             raise Http404("没有这个操作。")
@@ -336,7 +369,34 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             elif action == "recall":
                 services.publication_recall(publication=publication, user=user)
             elif action == "approve":
-                services.publication_approve(publication=publication, user=user)
+                services.publication_approve(
+                    publication=publication,
+                    user=user,
+                    privacy_confirmed=request.POST.get("privacy_confirmed") == "1",
+                )
+            elif action == "privacy_check":
+                report = services.publication_privacy_check(publication=publication, user=user)
+                level = messages.WARNING if report["total"] or report["notices"] else messages.INFO
+                self.message_user(request, f"个人信息检查：{report['summary']}", level)
+                return HttpResponseRedirect(change_url)
+            elif action == "validity":
+                services.publication_set_validity(
+                    publication=publication,
+                    user=user,
+                    validity=request.POST.get("validity", ""),
+                    by=_document_by_index(request.POST.get("by_index_no", "")),
+                    note=request.POST.get("validity_note", ""),
+                )
+            elif action == "mask":
+                count = services.publication_mask(publication=publication, user=user)
+                self.message_user(
+                    request,
+                    f"已遮盖标题和正文中的个人信息 {count} 处；附件中的请替换为脱敏后的文件。"
+                    if count
+                    else "标题和正文中没有发现可遮盖的个人信息。",
+                    messages.SUCCESS if count else messages.INFO,
+                )
+                return HttpResponseRedirect(change_url)
             elif action == "return":
                 services.publication_return(
                     publication=publication, user=user, reason=request.POST.get("reason", "")
@@ -368,7 +428,19 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             self.message_user(request, f"{labels[action]}未完成：{text}", messages.ERROR)
         else:
             self.message_user(request, f"已{labels[action]}：{publication.title}", messages.SUCCESS)
+            if action == "submit":
+                self._privacy_message(request, publication)
         return HttpResponseRedirect(change_url)
+
+    def _privacy_message(self, request, publication) -> None:
+        report = Publication.objects.get(pk=publication.pk).privacy_report
+        if report.get("total") or report.get("notices"):
+            self.message_user(
+                request,
+                f"个人信息检查：{report['summary']} 审核人将逐条核对；"
+                "可撤回提交后用“一键遮盖个人信息”处理。",
+                messages.WARNING,
+            )
 
     def detach_view(self, request, pk, attachment):
         publication = self._visible(request, pk)
@@ -389,7 +461,13 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         publication = (
             self.get_queryset(request)
             .select_related(
-                "division", "department", "submitted_by", "reviewed_by", "signed_by", "replaces"
+                "division",
+                "department",
+                "submitted_by",
+                "reviewed_by",
+                "signed_by",
+                "replaces",
+                "pub_type",
             )
             .filter(pk=object_id)
             .first()
@@ -424,6 +502,18 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
                     "can_sign": may_sign and status == Status.SIGNOFF,
                     "can_revise": may_edit and status == Status.PUBLISHED,
                     "can_withdraw": (may_edit or may_review) and status == Status.PUBLISHED,
+                    "privacy": publication.privacy_report or None,
+                    "privacy_checked_at": parse_datetime(
+                        (publication.privacy_report or {}).get("checked_at") or ""
+                    ),
+                    "can_check_privacy": (may_edit and status == Status.DRAFT)
+                    or (may_review and status == Status.SUBMITTED),
+                    "can_mask": may_edit and status == Status.DRAFT,
+                    "can_set_validity": (may_edit or may_review)
+                    and status == Status.PUBLISHED
+                    and publication.pub_type is not None
+                    and publication.pub_type.is_policy,
+                    "validity_choices": Publication.Validity.choices,
                     "deadline": worklist.deadline_html(
                         publication, *worklist.today_and_soon(request)
                     ),
@@ -489,6 +579,87 @@ class PublicationEventAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _document_by_index(index_no: str) -> Publication | None:
+    """Return the published document with 索引号 ``index_no`` (None for a blank one).
+
+    Raise ValidationError naming the number when no published document carries it.
+    """
+    index_no = index_no.strip()
+    if not index_no:
+        return None
+    found = Publication.objects.filter(status=Status.PUBLISHED, index_no=index_no).first()
+    if found is None:
+        raise ValidationError(f"没有索引号为“{index_no[:60]}”的已发布文件，请核对。")
+    return found
+
+
+class PublicationReferenceAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """Types and 主题分类: data the city office keeps; every staff member may look."""
+
+
+@admin.register(PublicationType)
+class PublicationTypeAdmin(PublicationReferenceAdmin):
+    list_display = (
+        "display_order",
+        "name",
+        "is_policy",
+        "needs_interpretation",
+        "is_interpretation",
+        "is_active",
+        "publication_count",
+    )
+    list_display_links = ("name",)
+    list_filter = ("is_active", "is_policy")
+    search_fields = ("name",)
+    filter_horizontal = ("items",)
+    fields = (
+        "name",
+        "slug",
+        "display_order",
+        "is_policy",
+        "needs_interpretation",
+        "is_interpretation",
+        "items",
+        "is_active",
+    )
+
+    def get_queryset(self, request):
+        # Meta.ordering does not apply to a grouped query: order it again.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_publications=Count("publications"))
+            .order_by("display_order", "name")
+        )
+
+    @admin.display(description=_("信息数"), ordering="n_publications")
+    def publication_count(self, obj):
+        return obj.n_publications
+
+    def has_delete_permission(self, request, obj=None):
+        # Publications point at their type: a type is switched off (启用), not deleted.
+        return False
+
+
+@admin.register(Theme)
+class ThemeAdmin(PublicationReferenceAdmin):
+    list_display = ("code", "name", "parent")
+    list_display_links = ("name",)
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+    list_per_page = 200
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            # Two levels: a sub-subject hangs under a top-level subject.
+            kwargs["queryset"] = Theme.objects.filter(parent__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False

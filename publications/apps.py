@@ -9,6 +9,7 @@ class PublicationsConfig(AppConfig):
     def ready(self):
         from workcalendar.signals import calendar_changed
 
+        from . import index_no  # noqa: F401  (registers the 索引号 format check)
         from .tasks import recompute_due_dates_after_calendar_change
 
         calendar_changed.connect(

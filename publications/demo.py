@@ -13,9 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import CatalogEntry
+from districts.codes import demo_uscc
+from districts.models import Division
 
 from . import services
-from .models import Publication
+from .models import Publication, PublicationType, Theme
 
 User = get_user_model()
 
@@ -43,6 +45,22 @@ DEMO = [
     ("430102001", "公共文化机构免费开放信息", "文艺路街道综合文化站免费开放时间", "", 2, "draft"),
 ]
 
+# Each demo title's type and 主题分类 (fixtures/publication_types.csv, fixtures/themes.csv).
+ATTRIBUTES = {
+    "长沙市最低生活保障实施细则（2026年修订）": ("zhengce", "17.01"),
+    "长沙市2026年市级一般公共预算": ("yujuesuan", "04.01"),
+    "长沙市养老机构投资指南（2026年版）": ("tongzhi", "17.01"),
+    "长沙市社会救助专项检查情况通报（第三季度）": ("tongzhi", "17.01"),
+    "芙蓉区城乡低保对象认定办法": ("zhengce", "17.01"),
+    "芙蓉区2026年社会救助资金专项审计整改情况": ("tongzhi", "04.04"),
+    "芙蓉区2026年农机购置补贴资金分配结果": ("zijin", "06.01"),
+    "芙蓉区11月生态环境工作动态": ("dongtai", "10.04"),
+    "文艺路街道2026年10月低保资金发放情况公示": ("zijin", "17.01"),
+    "文艺路街道临时救助办理流程告知": ("tongzhi", "17.01"),
+    "文艺路街道“宪法宣传周”活动安排": ("dongtai", "16.02"),
+    "文艺路街道综合文化站免费开放时间": ("tongzhi", "12.01"),
+}
+
 BODY = (
     "<p>根据《中华人民共和国政府信息公开条例》和本级政务公开标准目录，现将有关信息公开如下。</p>"
     "<p>本条为<strong>演示数据</strong>，内容为示例，不是正式公开的政府信息。</p>"
@@ -69,6 +87,12 @@ def build_demo_publications() -> int:
         "430102001": "furong_reviewer",
     }
     today = timezone.localdate()
+    # Made-up, checksum-valid organisation codes, so that the demo 索引号 read like real ones.
+    for division in Division.objects.filter(code__in=prefix, org_code=""):
+        division.org_code = demo_uscc(division.code)
+        division.save(update_fields=["org_code"])
+    types = {t.slug: t.pk for t in PublicationType.objects.all()}
+    themes = {t.code: t.pk for t in Theme.objects.all()}
     made = 0
     for code, item_name, title, doc_no, days_ago, outcome in DEMO:
         entry = (
@@ -88,6 +112,8 @@ def build_demo_publications() -> int:
                 "doc_no": doc_no,
                 "body": BODY,
                 "formed_on": today - dt.timedelta(days=days_ago),
+                "pub_type": types.get(ATTRIBUTES[title][0]),
+                "theme": themes.get(ATTRIBUTES[title][1]),
             },
             user=editor,
             is_demo=True,

@@ -11,7 +11,7 @@ from catalog.models import CatalogEntry
 from . import services
 from .editor import BodyEditorWidget
 from .files import ALLOWED_TEXT, check_upload
-from .models import Publication
+from .models import Publication, PublicationType, Theme
 from .policies import publications as policy
 
 
@@ -51,12 +51,16 @@ class PublicationForm(forms.ModelForm):
         model = Publication
         fields = [
             "entry",
+            "pub_type",
             "title",
             "doc_no",
             "formed_on",
             "responsible_body",
             "expires_on",
             "body",
+            "theme",
+            "disclosure",
+            "withheld_reason",
         ]
         widgets = {
             "body": BodyEditorWidget(),
@@ -74,6 +78,21 @@ class PublicationForm(forms.ModelForm):
         if "responsible_body" in self.fields:
             self.fields["responsible_body"].required = False
             self.fields["responsible_body"].help_text = "留空则取目录事项的公开主体。"
+        if "pub_type" in self.fields:
+            # Every new item is filed under a type; older items without one keep none.
+            self.fields["pub_type"].required = self.instance.pk is None or bool(
+                self.instance.pub_type_id
+            )
+            self.fields["pub_type"].queryset = PublicationType.objects.filter(is_active=True)
+            self.fields["pub_type"].empty_label = "请选择信息类型"
+        if "theme" in self.fields:
+            self.fields["theme"].queryset = Theme.objects.select_related("parent")
+            self.fields["theme"].empty_label = "（不分类）"
+        if "withheld_reason" in self.fields:
+            self.fields["withheld_reason"].help_text = "仅“不予公开”时选择。"
+        if "disclosure" in self.fields:
+            # Left out of a post, it stays as it was (主动公开 for a new item).
+            self.fields["disclosure"].required = False
 
     def clean_entry(self):
         entry: CatalogEntry = self.cleaned_data["entry"]
@@ -104,8 +123,13 @@ class PublicationForm(forms.ModelForm):
         data = {name: cleaned.get(name) for name in services.EDITABLE if name in self.fields}
         if not data.get("responsible_body") and cleaned.get("entry") is not None:
             data["responsible_body"] = cleaned["entry"].subject
+        if "disclosure" in data and not data["disclosure"]:
+            data["disclosure"] = self.instance.disclosure or Publication.Disclosure.ACTIVE
         try:
             self.values = services.clean_values(data)
+            entry = cleaned.get("entry") or (self.instance.entry if self.instance.pk else None)
+            if entry is not None:
+                services.check_type_fits(self.values.get("pub_type"), entry)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, messages in error.message_dict.items():

@@ -19,6 +19,97 @@ from districts.models import Division, within_q
 from portal.review_kernel import ProtectedReviewTrail, ReviewEvent, submitted_at_constraint
 
 
+class PublicationType(models.Model):
+    """A kind of document the city's divisions publish (政策文件, 名单公示, 政策解读, …).
+
+    Data the city office keeps. A type may be tied to the catalog items it can be filed under;
+    with none, it fits any item. Flags say which rules apply: 有效性 for policy documents, a
+    解读 that must accompany it (规范性文件), or being a 解读 itself.
+    """
+
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    slug = models.SlugField(_("网址标识"), max_length=40, unique=True)
+    display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
+    is_policy = models.BooleanField(
+        _("政策文件类"), default=False, help_text=_("标注有效性（现行有效、已修改、已废止）。")
+    )
+    needs_interpretation = models.BooleanField(
+        _("须随附政策解读"),
+        default=False,
+        help_text=_("“谁起草、谁解读”：审核通过前须有一并提交的解读，或由审核人记录理由。"),
+    )
+    is_interpretation = models.BooleanField(
+        _("政策解读"), default=False, help_text=_("解读类信息须关联其解读的政策文件。")
+    )
+    items = models.ManyToManyField(
+        "catalog.SecondLevelItem",
+        verbose_name=_("可归入的目录事项"),
+        blank=True,
+        related_name="publication_types",
+        help_text=_("留空表示可归入任何目录事项。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("信息类型")
+        verbose_name_plural = _("信息类型")
+        ordering = ["display_order", "name"]
+        constraints = [
+            # A 解读 explains a policy; it is not itself one that needs a 解读.
+            models.CheckConstraint(
+                condition=~Q(is_interpretation=True, needs_interpretation=True),
+                name="publication_type_interpretation_flags",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    """A 主题分类 (the State Council's subject classification), in two levels, as data."""
+
+    code = models.CharField(_("编码"), max_length=10, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级分类"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    display_order = models.PositiveIntegerField(_("显示顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("主题分类")
+        verbose_name_plural = _("主题分类")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        if self.parent_id is None:
+            return self.name
+        return f"{self.parent.name} / {self.name}"
+
+
+class IndexSerial(models.Model):
+    """The last 索引号 serial issued for one publisher code and year; numbers are never reused."""
+
+    prefix = models.CharField(_("机构代码"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last = models.PositiveIntegerField(_("已用到的顺序号"), default=0)
+
+    class Meta:
+        verbose_name = _("索引号顺序号")
+        verbose_name_plural = _("索引号顺序号")
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="index_serial_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.year}: {self.last}"
+
+
 class PublicationQuerySet(models.QuerySet):
     def within(self, division: Division) -> PublicationQuerySet:
         """Return the publications of ``division`` and of every division below it."""
@@ -26,6 +117,12 @@ class PublicationQuerySet(models.QuerySet):
 
     def published(self) -> PublicationQuerySet:
         return self.filter(status=Publication.Status.PUBLISHED)
+
+    def public(self) -> PublicationQuerySet:
+        """Return what the portal shows: published and 主动公开 (the others are staff's only)."""
+        return self.filter(
+            status=Publication.Status.PUBLISHED, disclosure=Publication.Disclosure.ACTIVE
+        )
 
     def drafts(self) -> PublicationQuerySet:
         return self.filter(status=Publication.Status.DRAFT)
@@ -61,6 +158,34 @@ class Publication(ProtectedReviewTrail):
         WITHDRAWN = "withdrawn", _("已撤销发布")
         SUPERSEDED = "superseded", _("已被新版本替代")
 
+    class Disclosure(models.TextChoices):
+        """公开属性: only 主动公开 reaches a public page."""
+
+        ACTIVE = "active", _("主动公开")
+        ON_REQUEST = "on_request", _("依申请公开")
+        WITHHELD = "withheld", _("不予公开")
+
+    class WithheldReason(models.TextChoices):
+        """Why information is not disclosed: 《政府信息公开条例》第十四条至第十六条."""
+
+        STATE_SECRET = "state_secret", _("依法确定为国家秘密（第十四条）")
+        LAW_FORBIDS = "law_forbids", _("法律、行政法规禁止公开（第十四条）")
+        SECURITY = "security", _("公开后可能危及国家安全、公共安全、经济安全、社会稳定（第十四条）")
+        THIRD_PARTY = (
+            "third_party",
+            _("涉及商业秘密、个人隐私，公开会损害第三方合法权益（第十五条）"),
+        )
+        INTERNAL = "internal", _("内部事务信息（第十六条第一款）")
+        PROCESS = "process", _("过程性信息（第十六条第二款）")
+        ENFORCEMENT = "enforcement", _("行政执法案卷信息（第十六条第二款）")
+
+    class Validity(models.TextChoices):
+        """有效性 of a policy document; a repealed one stays public under a banner."""
+
+        CURRENT = "current", _("现行有效")
+        AMENDED = "amended", _("已修改")
+        REPEALED = "repealed", _("已废止")
+
     entry = models.ForeignKey(
         CatalogEntry,
         verbose_name=_("目录事项"),
@@ -86,6 +211,41 @@ class Publication(ProtectedReviewTrail):
     formed_on = models.DateField(_("信息形成（变更）日期"))
     responsible_body = models.CharField(_("公开主体（责任单位）"), max_length=200)
     expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    pub_type = models.ForeignKey(
+        PublicationType,
+        verbose_name=_("信息类型"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="publications",
+    )
+    theme = models.ForeignKey(
+        Theme,
+        verbose_name=_("主题分类"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="publications",
+    )
+    disclosure = models.CharField(
+        _("公开属性"), max_length=12, choices=Disclosure.choices, default=Disclosure.ACTIVE
+    )
+    withheld_reason = models.CharField(
+        _("不予公开理由"), max_length=20, choices=WithheldReason.choices, blank=True
+    )
+    # 索引号: given when the publication is first published, kept by its revisions.
+    index_no = models.CharField(_("索引号"), max_length=60, blank=True, db_index=True)
+    validity = models.CharField(_("有效性"), max_length=10, choices=Validity.choices, blank=True)
+    validity_note = models.CharField(_("有效性说明"), max_length=300, blank=True)
+    # What amended or repealed a policy, where it is on the portal.
+    changed_by_document = models.ForeignKey(
+        "self",
+        verbose_name=_("修改或废止它的文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changed_documents",
+    )
 
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
@@ -122,6 +282,18 @@ class Publication(ProtectedReviewTrail):
     )
     signed_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
     withdraw_reason = models.TextField(_("撤销原因"), blank=True)
+    # The last 个人信息检查 (publications.privacy_check): when, what it found, where; the
+    # masked forms only, so the report does not copy the numbers it warns about.
+    privacy_report = models.JSONField(_("个人信息检查结果"), default=dict, blank=True)
+    privacy_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("个人信息核对人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    privacy_confirmed_at = models.DateTimeField(_("个人信息核对时间"), null=True, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     objects = PublicationQuerySet.as_manager()
@@ -146,6 +318,20 @@ class Publication(ProtectedReviewTrail):
                 name="publication_withdraw_reason",
             ),
             submitted_at_constraint("publication_submitted_at"),
+            # 不予公开 names its 条例 reason; the other attributes carry none.
+            models.CheckConstraint(
+                condition=Q(disclosure="withheld", withheld_reason__gt="")
+                | (~Q(disclosure="withheld") & Q(withheld_reason="")),
+                name="publication_withheld_reason",
+            ),
+            # One 索引号 per document: a revision takes over its predecessor's number when it
+            # replaces it (the predecessor is then superseded), so among what is or was public
+            # no two rows share one.
+            models.UniqueConstraint(
+                fields=["index_no"],
+                condition=Q(status__in=["published", "withdrawn"]) & ~Q(index_no=""),
+                name="publication_index_no_unique",
+            ),
             # A revision replaces an earlier one and counts on from it.
             models.CheckConstraint(
                 condition=Q(replaces__isnull=True, revision=1)
@@ -239,6 +425,9 @@ class PublicationEvent(ReviewEvent):
         WITHDRAW = "withdraw", _("撤销发布")
         REVISE = "revise", _("发起修订")
         SUPERSEDE = "supersede", _("被新版本替代")
+        VALIDITY = "validity", _("标注有效性")
+        PRIVACY = "privacy", _("个人信息检查")
+        MASK = "mask", _("遮盖个人信息")
         DUE = "due", _("重算公开期限")
 
     publication = models.ForeignKey(

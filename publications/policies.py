@@ -1,9 +1,9 @@
 """The publications app's role grants and policies."""
 
 from districts.models import Role
-from districts.policy import ScopedPolicy, grant, register
+from districts.policy import ScopedPolicy, SharedPolicy, Where, grant, register
 
-from .models import Attachment, Publication, PublicationEvent
+from .models import Attachment, Publication, PublicationEvent, PublicationType, Theme
 
 for _role in (Role.EDITOR, Role.ADMINISTRATOR):
     grant(_role, Publication, "view", "add", "change")
@@ -11,6 +11,13 @@ for _role in (Role.EDITOR, Role.ADMINISTRATOR):
 for _role in (Role.REVIEWER, Role.LEADER):
     grant(_role, Publication, "view")
     grant(_role, PublicationEvent, "view")
+# Types and 主题分类 are the city's reference data: everyone reads them, the city keeps them.
+for _role in Role.values:
+    grant(_role, PublicationType, "view")
+    grant(_role, Theme, "view")
+for _role in (Role.EDITOR, Role.ADMINISTRATOR):
+    grant(_role, PublicationType, "add", "change", where=Where.AT_CITY)
+    grant(_role, Theme, "add", "change", where=Where.AT_CITY)
 # Where a division asks for sign-off, its leader signs what its office approved (签发).
 grant(Role.LEADER, Publication, "sign")
 for _role in (Role.REVIEWER, Role.ADMINISTRATOR):
@@ -29,3 +36,5 @@ attachments = register(
         permissions_of=Publication,
     )
 )
+types = register(SharedPolicy(PublicationType))
+themes = register(SharedPolicy(Theme))

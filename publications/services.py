@@ -22,8 +22,9 @@ from portal.review_kernel import clean_reason, require_reviewer, require_status
 from workcalendar.calendar import CalendarNotCovered
 from workcalendar.deadlines import parse_time_limit
 
+from . import index_no, privacy, privacy_check
 from .files import check_upload
-from .models import Attachment, Publication, PublicationEvent
+from .models import Attachment, Publication, PublicationEvent, PublicationType, Theme
 from .policies import publications as policy
 from .sanitise import clean_html, clean_text
 from .signals import publication_status_changed
@@ -32,7 +33,18 @@ Status = Publication.Status
 Action = PublicationEvent.Action
 
 # The fields staff write; everything else is set by the review chain.
-EDITABLE = ("title", "doc_no", "body", "formed_on", "responsible_body", "expires_on")
+EDITABLE = (
+    "title",
+    "doc_no",
+    "body",
+    "formed_on",
+    "responsible_body",
+    "expires_on",
+    "pub_type",
+    "theme",
+    "disclosure",
+    "withheld_reason",
+)
 LIMITS = {"title": 300, "doc_no": 100, "responsible_body": 200}
 LABELS = {f.name: str(f.verbose_name) for f in Publication._meta.get_fields() if f.concrete}
 
@@ -71,6 +83,10 @@ def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[
                 values[name] = clean_html(str(raw or ""))
             elif name in ("formed_on", "expires_on"):
                 values[name] = _as_date(raw, label)
+            elif name in REFERENCES:
+                values[name] = _reference(name, raw)
+            elif name in CHOICES:
+                values[name] = _choice(name, raw)
             else:
                 text = clean_text(str(raw or ""))
                 if len(text) > LIMITS[name]:
@@ -88,6 +104,21 @@ def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[
         errors.setdefault("formed_on", []).append(
             f"{LABELS['formed_on']}：不能晚于今天（{today.isoformat()}）。"
         )
+    pub_type = values.get("pub_type")
+    if pub_type is not None and not pub_type.is_active:
+        errors.setdefault("pub_type", []).append(
+            f"{LABELS['pub_type']}：“{pub_type.name}”已停用，请另选。"
+        )
+    if "disclosure" in values or "withheld_reason" in values:
+        disclosure = values.get("disclosure") or Publication.Disclosure.ACTIVE
+        if disclosure == Publication.Disclosure.WITHHELD:
+            if not values.get("withheld_reason"):
+                errors.setdefault("withheld_reason", []).append(
+                    "不予公开须选择《政府信息公开条例》第十四条至第十六条的理由。"
+                )
+        else:
+            # A reason belongs to 不予公开 only; switching away drops it.
+            values["withheld_reason"] = ""
     expires = values.get("expires_on")
     if formed and expires and expires < formed:
         errors.setdefault("expires_on", []).append(
@@ -96,6 +127,52 @@ def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[
     if errors:
         raise ValidationError(errors)
     return values
+
+
+REFERENCES = {"pub_type": PublicationType, "theme": Theme}
+CHOICES = {
+    "disclosure": Publication.Disclosure,
+    "withheld_reason": Publication.WithheldReason,
+}
+
+
+def _reference(name: str, raw: Any):
+    """Return the PublicationType or Theme that ``raw`` (an instance or an id) names, or None."""
+    model = REFERENCES[name]
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, model):
+        return raw
+    try:
+        return model.objects.get(pk=int(raw))
+    except (TypeError, ValueError, model.DoesNotExist) as error:
+        raise ValidationError(f"{LABELS[name]}：“{raw}”不存在，请从列表中选择。") from error
+
+
+def _choice(name: str, raw: Any) -> str:
+    choices = CHOICES[name]
+    value = "" if raw is None else str(raw).strip()
+    if value == "" and name == "withheld_reason":
+        return ""
+    if value not in choices.values:
+        raise ValidationError(f"{LABELS[name]}：“{value}”不是可选的值。")
+    return value
+
+
+def check_type_fits(pub_type: PublicationType | None, entry: CatalogEntry) -> None:
+    """Raise ValidationError when ``pub_type`` may not be filed under ``entry``'s item."""
+    if pub_type is None:
+        return
+    allowed = list(pub_type.items.values_list("pk", flat=True))
+    if allowed and entry.item_id not in allowed:
+        raise ValidationError(
+            {
+                "pub_type": [
+                    f"{LABELS['pub_type']}：“{pub_type.name}”不能归入目录事项"
+                    f"“{entry.item.name}”，请另选信息类型或目录事项。"
+                ]
+            }
+        )
 
 
 def due_for(entry: CatalogEntry, formed_on: dt.date, calendar=None) -> tuple[dt.date | None, str]:
@@ -133,7 +210,7 @@ def _lock(publication: Publication) -> Publication:
     try:
         return (
             Publication.objects.select_for_update(of=("self",))
-            .select_related("division", "entry__item", "entry__division")
+            .select_related("division", "pub_type", "entry__item", "entry__division")
             .get(pk=publication.pk)
         )
     except Publication.DoesNotExist as error:
@@ -175,7 +252,13 @@ def _move(publication: Publication, to: str, action: str, user, reason: str = ""
 
 
 def _shown(name: str, value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, PublicationType | Theme):
+        return str(value)
+    if name in CHOICES and value:
+        return str(CHOICES[name](value).label)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,6 +300,7 @@ def publication_create(
         is_demo=is_demo,
         **values,
     )
+    check_type_fits(publication.pub_type, entry)
     publication.due_on, publication.due_note = due_for(entry, publication.formed_on)
     publication.full_clean()
     publication.save()
@@ -254,6 +338,8 @@ def publication_update(*, publication: Publication, data: dict[str, Any], user) 
             setattr(publication, name, value)
     if not changes:
         return publication
+    if "pub_type" in changes:
+        check_type_fits(publication.pub_type, publication.entry)
     fields = [*changes, "updated_at"]
     if "formed_on" in changes:
         publication.due_on, publication.due_note = due_for(publication.entry, publication.formed_on)
@@ -318,15 +404,78 @@ def publication_submit(*, publication: Publication, user) -> Publication:
         raise ValidationError(f"所属目录事项“{publication.entry.item.name}”已删减，不能提交。")
     publication.submitted_by, publication.submitted_at = user, timezone.now()
     publication.return_reason = ""
+    _privacy(publication, user, "提交时")
     _move(
         publication,
         Status.SUBMITTED,
         Action.SUBMIT,
         user,
-        fields=["submitted_by", "submitted_at", "return_reason"],
+        fields=["submitted_by", "submitted_at", "return_reason", *PRIVACY_FIELDS],
     )
     _notify("submitted", publication, user)
     return publication
+
+
+PRIVACY_FIELDS = ["privacy_report", "privacy_confirmed_by", "privacy_confirmed_at"]
+
+
+def _privacy(publication: Publication, user, when: str) -> dict:
+    """Check ``publication`` for personal information, record the check and return the report.
+
+    A new check clears an earlier confirmation: what was confirmed may have changed.
+    """
+    report = privacy_check.run(publication)
+    publication.privacy_report = report
+    publication.privacy_confirmed_by = publication.privacy_confirmed_at = None
+    _record(
+        publication,
+        Action.PRIVACY,
+        user,
+        reason=f"{when}检查：{report['summary']}",
+        changes={"counts": report["counts"], "notices": len(report["notices"])},
+    )
+    return report
+
+
+@transaction.atomic
+def publication_privacy_check(*, publication: Publication, user) -> dict:
+    """Check a draft (or a submission, for its reviewer) now, keep the report and return it."""
+    publication = _lock(publication)
+    if not (
+        policy.allows(user, "change", publication) or policy.allows(user, "review", publication)
+    ):
+        raise PermissionDenied(f"您没有检查{publication.division.name}公开信息的权限。")
+    _require_status(publication, "检查个人信息", Status.DRAFT, Status.SUBMITTED)
+    _privacy(publication, user, "手动")
+    publication.save(update_fields=[*PRIVACY_FIELDS, "updated_at"])
+    return publication.privacy_report
+
+
+@transaction.atomic
+def publication_mask(*, publication: Publication, user) -> int:
+    """Mask the personal information in a draft's title and body; return how many were masked.
+
+    Attachments are not rewritten: a file with hits is replaced by a masked one by its owner.
+    """
+    publication = _lock(publication)
+    _require(user, "change", publication, "修改")
+    _require_status(publication, "遮盖个人信息", Status.DRAFT)
+    title, in_title = privacy.mask(publication.title)
+    body, in_body = privacy.mask_html(publication.body or "")
+    count = in_title + in_body
+    if not count:
+        return 0
+    changes = {}
+    if in_title:
+        changes["title"] = [publication.title, title]
+        publication.title = title
+    if in_body:
+        changes["body"] = [publication.body, clean_html(body)]
+        publication.body = clean_html(body)
+    publication.full_clean()
+    publication.save(update_fields=[*changes, "updated_at"])
+    _record(publication, Action.MASK, user, reason=f"一键遮盖个人信息 {count} 处", changes=changes)
+    return count
 
 
 @transaction.atomic
@@ -340,11 +489,35 @@ def publication_recall(*, publication: Publication, user) -> Publication:
 
 
 @transaction.atomic
-def publication_approve(*, publication: Publication, user) -> Publication:
-    """Approve and publish a submitted publication and return it; it replaces its predecessor."""
+def publication_approve(
+    *, publication: Publication, user, privacy_confirmed: bool = False
+) -> Publication:
+    """Approve and publish a submitted publication and return it; it replaces its predecessor.
+
+    The personal-information check runs again first; an item with hits is approved only with
+    ``privacy_confirmed`` (已核对个人信息).
+    """
     publication = _lock(publication)
     _require_reviewer(user, publication)
     _require_status(publication, "审核通过", Status.SUBMITTED)
+    report = privacy_check.run(publication)
+    if privacy_check.needs_confirmation(report) and not privacy_confirmed:
+        raise ValidationError(
+            f"个人信息检查：{report['summary']}"
+            + (f"另有{len(report['notices'])}个附件须人工核对。" if report["notices"] else "")
+            + "请逐条核对（需要脱敏的请退回修改），确认后勾选“已核对个人信息”再审核通过。"
+        )
+    publication.privacy_report = report
+    publication.privacy_confirmed_by = user if privacy_check.needs_confirmation(report) else None
+    publication.privacy_confirmed_at = timezone.now() if publication.privacy_confirmed_by else None
+    _record(
+        publication,
+        Action.PRIVACY,
+        user,
+        reason=f"审核时检查：{report['summary']}"
+        + ("审核人已核对个人信息。" if publication.privacy_confirmed_by else ""),
+        changes={"counts": report["counts"], "notices": len(report["notices"])},
+    )
     # Locked: a concurrent drop of the entry waits for this approval, or this for the drop.
     entry = CatalogEntry.objects.select_for_update(of=("self",)).get(pk=publication.entry_id)
     name, where = publication.entry.item.name, publication.entry.division.name
@@ -368,10 +541,16 @@ def publication_approve(*, publication: Publication, user) -> Publication:
             Status.SIGNOFF,
             Action.SEND_SIGNOFF,
             user,
-            fields=["reviewed_by", "reviewed_at"],
+            fields=["reviewed_by", "reviewed_at", *PRIVACY_FIELDS],
         )
         return publication
-    _publish(publication, user, now, Action.APPROVE, fields=["reviewed_by", "reviewed_at"])
+    _publish(
+        publication,
+        user,
+        now,
+        Action.APPROVE,
+        fields=["reviewed_by", "reviewed_at", *PRIVACY_FIELDS],
+    )
     _notify("reviewed", publication, user)
     return publication
 
@@ -393,7 +572,14 @@ def _publish(publication: Publication, user, now, action: str, fields: list[str]
             reason=f"由第{publication.revision}版替代",
         )
     publication.published_at = now
-    _move(publication, Status.PUBLISHED, action, user, fields=[*fields, "published_at"])
+    extra = ["published_at"]
+    if not publication.index_no:
+        publication.index_no = index_no.assign(publication, timezone.localdate(now).year)
+        extra.append("index_no")
+    if publication.pub_type_id and publication.pub_type.is_policy and not publication.validity:
+        publication.validity = Publication.Validity.CURRENT
+        extra.append("validity")
+    _move(publication, Status.PUBLISHED, action, user, fields=[*fields, *extra])
 
 
 def _require_signer(user, publication: Publication) -> None:
@@ -463,6 +649,65 @@ def publication_return(*, publication: Publication, user, reason: str) -> Public
 
 
 @transaction.atomic
+def publication_set_validity(
+    *, publication: Publication, validity: str, user, by: Publication | None = None, note: str = ""
+) -> Publication:
+    """Mark a published policy document 现行有效, 已修改 or 已废止 and return it.
+
+    An amended or repealed policy names what changed it: a publication on the portal (``by``)
+    or, for a document published elsewhere, a note. It stays public, under a banner.
+    """
+    publication = _lock(publication)
+    if not (
+        policy.allows(user, "change", publication) or policy.allows(user, "review", publication)
+    ):
+        raise PermissionDenied(f"您没有标注{publication.division.name}公开信息有效性的权限。")
+    _require_status(publication, "标注有效性", Status.PUBLISHED)
+    if publication.pub_type is None or not publication.pub_type.is_policy:
+        raise ValidationError("只有政策文件类信息标注有效性。")
+    if validity not in Publication.Validity.values:
+        raise ValidationError(f"有效性：“{validity}”不是可选的值。")
+    note = clean_text(note or "")
+    if len(note) > 300:
+        raise ValidationError(f"有效性说明：不能超过300个字符（现有{len(note)}个）。")
+    if validity == Publication.Validity.CURRENT:
+        by, note = None, ""
+    else:
+        if by is None and not note:
+            raise ValidationError(
+                "已修改或已废止的文件须注明修改或废止它的文件：选择本平台上的文件，或填写说明。"
+            )
+        if by is not None:
+            if by.pk == publication.pk or by.replaces_id == publication.pk:
+                raise ValidationError("不能以文件自身（或其修订版本）修改或废止它。")
+            if by.status != Status.PUBLISHED:
+                raise ValidationError(f"“{by.title}”尚未发布，不能作为修改或废止它的文件。")
+    before = (publication.validity, publication.changed_by_document_id, publication.validity_note)
+    after = (validity, by.pk if by else None, note)
+    if before == after:
+        return publication
+    publication.validity = validity
+    publication.changed_by_document = by
+    publication.validity_note = note
+    publication.full_clean(validate_unique=False, validate_constraints=True)
+    publication.save(
+        update_fields=["validity", "changed_by_document", "validity_note", "updated_at"]
+    )
+    labels = dict(Publication.Validity.choices)
+    _record(
+        publication,
+        Action.VALIDITY,
+        user,
+        reason=note or (f"依据“{by.title}”" if by else ""),
+        changes={
+            "validity": [str(labels.get(before[0], "")), str(labels[validity])],
+            "changed_by_document": [before[1], after[1]],
+        },
+    )
+    return publication
+
+
+@transaction.atomic
 def publication_withdraw(*, publication: Publication, user, reason: str) -> Publication:
     """Take a published publication off the portal with ``reason`` and return it.
 
@@ -512,6 +757,11 @@ def publication_revise(*, publication: Publication, user) -> Publication:
         due_on=publication.due_on,
         due_note=publication.due_note,
         is_demo=publication.is_demo,
+        # The same document in a new version: it keeps its 索引号 and 有效性.
+        index_no=publication.index_no,
+        validity=publication.validity,
+        validity_note=publication.validity_note,
+        changed_by_document=publication.changed_by_document,
         **{name: getattr(publication, name) for name in EDITABLE},
     )
     draft.full_clean()

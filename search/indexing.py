@@ -176,7 +176,7 @@ class _Source:
 SOURCES = {
     Kind.PUBLICATION: _Source(
         Kind.PUBLICATION,
-        lambda: Publication.objects.published(),
+        lambda: Publication.objects.public(),
         PUBLICATION_FIELDS,
         _publication_documents,
     ),

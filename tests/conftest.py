@@ -13,6 +13,7 @@ from django.conf import settings
 from catalog.reference import channels_load, domains_load
 from districts.models import Division, Role
 from districts.services import divisions_load, membership_grant
+from publications.reference import themes_load, types_load
 
 from .factories import UserFactory
 
@@ -49,6 +50,8 @@ def load_reference_data() -> None:
     divisions_load(path=settings.FIXTURES_DIR / "divisions.csv")
     domains_load(path=settings.FIXTURES_DIR / "domains.csv")
     channels_load(path=settings.FIXTURES_DIR / "channels.csv")
+    types_load(path=settings.FIXTURES_DIR / "publication_types.csv")
+    themes_load(path=settings.FIXTURES_DIR / "themes.csv")
 
 
 @pytest.fixture

@@ -6,20 +6,23 @@ snapshot only, and each issues a fixed number of queries whatever the amount of 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from catalog.models import CatalogEntry, Domain
 from catalog.selectors import children_with_counts, domain_table, domains_with_counts
 from districts.banners import KINDS, banner_kind
 from districts.models import Division
-from publications.models import Publication
+from publications.models import Publication, PublicationType, Theme
 from publications.sanitise import clean_html
 
-from ..cache import page_number
+from ..cache import PARAMETERS, page_number
 
 LATEST_PUBLICATIONS = 10
 PER_PAGE = 20
@@ -46,7 +49,7 @@ def _page(request, queryset, count: int | None = None):
 
 
 def _public_publications():
-    return Publication.objects.published().select_related(
+    return Publication.objects.public().select_related(
         "division", "entry__item__first_level__domain"
     )
 
@@ -73,13 +76,53 @@ def division(request, slug):
 
 
 def division_publications(request, slug):
-    """List all publications of a division and the divisions below it, 20 a page."""
+    """List the publications of a division and the divisions below it, 20 a page, filtered
+    by type, 主题分类 (a top-level subject includes its sub-subjects) and year."""
     division = get_object_or_404(Division, slug=slug)
-    page = _page(request, _public_publications().within(division).order_by("-published_at", "-id"))
+    publications = _public_publications().within(division)
+    chosen, notes = {}, []
+    types = list(PublicationType.objects.filter(is_active=True))
+    themes = list(Theme.objects.filter(parent__isnull=True))
+    raw = {name: PARAMETERS[name](request.GET.get(name, "")) for name in ("type", "theme", "year")}
+    if request.GET.get("type"):
+        kind = next((t for t in types if t.slug == raw["type"]), None)
+        if kind is None:
+            notes.append("没有这一信息类型，已显示全部类型。")
+        else:
+            chosen["type"] = kind
+            publications = publications.filter(pub_type=kind)
+    if request.GET.get("theme"):
+        theme = next((t for t in themes if t.code == raw["theme"]), None)
+        if theme is None:
+            notes.append("没有这一主题分类，已显示全部主题。")
+        else:
+            chosen["theme"] = theme
+            publications = publications.filter(Q(theme=theme) | Q(theme__parent=theme))
+    if request.GET.get("year"):
+        if not raw["year"]:
+            notes.append("年份应为四位数字，如 2026，已显示全部年份。")
+        else:
+            chosen["year"] = int(raw["year"])
+            publications = publications.filter(published_at__year=chosen["year"])
+    page = _page(request, publications.order_by("-published_at", "-id"))
+    query = urlencode(
+        {k: (v.slug if k == "type" else v.code if k == "theme" else v) for k, v in chosen.items()}
+    )
+    this_year = timezone.localdate().year
     return render(
         request,
         "portal/publication_list.html",
-        {"division": division, "ancestors": list(division.ancestors()), "page": page},
+        {
+            "division": division,
+            "ancestors": list(division.ancestors()),
+            "page": page,
+            "types": types,
+            "themes": themes,
+            "years": range(this_year, this_year - 10, -1),
+            "chosen": chosen,
+            "notes": notes,
+            "filter_query": f"&{query}" if query else "",
+        },
     )
 
 
@@ -102,7 +145,7 @@ def domain(request, slug, domain_slug):
 def entry(request, pk):
     """Show a public entry's elements, its publications (paged) and 我要看 / 我要办."""
     published_here = (
-        Publication.objects.published()
+        Publication.objects.public()
         .filter(entry=OuterRef("pk"))
         .order_by()
         .values("entry")
@@ -120,7 +163,7 @@ def entry(request, pk):
     )
     page = _page(
         request,
-        entry.publications.published().order_by("-published_at", "-id"),
+        entry.publications.public().order_by("-published_at", "-id"),
         count=entry.n_publications,
     )
     # 我要看 / 我要办 follow what the public reads: the published 事项类型.
@@ -142,10 +185,17 @@ def publication(request, pk):
     """Show a published publication; an older revision leads to the one that replaced it."""
     item = get_object_or_404(
         Publication.objects.select_related(
-            "division", "entry__item__first_level__domain", "replaced_by"
+            "division",
+            "entry__item__first_level__domain",
+            "replaced_by",
+            "pub_type",
+            "theme__parent",
+            "changed_by_document",
         ).prefetch_related("attachments"),
         pk=pk,
         status__in=[Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED],
+        # 依申请公开 and 不予公开 items are recorded for staff, never shown.
+        disclosure=Publication.Disclosure.ACTIVE,
     )
     if item.status == Publication.Status.SUPERSEDED:
         current = item

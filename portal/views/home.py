@@ -55,7 +55,7 @@ def city_columns(city: Division) -> tuple[Column, list[Column]]:
     """Return the city's column and its districts' columns with their counts, in three queries."""
     rows = Division.objects.filter(Q(pk=city.pk) | Q(parent=city)).order_by("tree_id", "lft")
     entries = _counts_by_column(CatalogEntry.objects.public().within(city), city)
-    publications = _counts_by_column(Publication.objects.published().within(city), city)
+    publications = _counts_by_column(Publication.objects.public().within(city), city)
     shapes = city_map().by_code()
     columns = [
         Column(
@@ -81,7 +81,7 @@ def home(request):
         return render(request, "portal/home.html", {"city": None})
     city_column, districts = city_columns(city)
     latest = (
-        Publication.objects.published()
+        Publication.objects.public()
         .within(city)
         .select_related("division")
         .order_by("-published_at", "-id")[:LATEST]

@@ -36,7 +36,10 @@ def guide(request, unify_id):
 def attachment(request, pk):
     """Send an attachment: to anyone if its publication is public, else to staff in scope."""
     item = get_object_or_404(Attachment.objects.select_related("publication"), pk=pk)
-    public = item.publication.status == Publication.Status.PUBLISHED
+    public = (
+        item.publication.status == Publication.Status.PUBLISHED
+        and item.publication.disclosure == Publication.Disclosure.ACTIVE
+    )
     if not public:
         user = request.user
         visible = (

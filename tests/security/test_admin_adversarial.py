@@ -53,7 +53,7 @@ from catalog.models import (
 )
 from catalog.services import entry_update
 from districts.models import Division, Membership, Role
-from publications.models import Publication, PublicationEvent
+from publications.models import Publication, PublicationEvent, PublicationType, Theme
 from tests.factories import SecondLevelItemFactory
 from tests.portal.test_admin_permissions import (
     csv_format_index,
@@ -1062,9 +1062,9 @@ def test_no_form_makes_anyone_staff_or_superuser(world, who):
 
 @pytest.mark.parametrize("who", USER_PARAMS)
 def test_city_only_powers_stay_with_the_city(world, who):
-    """Reference data (domains, items, channels), the calendar, the guide sync and sign-in
-    locks: below the city (and for the city's other roles) refused, and nothing changes;
-    the city's own holders of each power can use it."""
+    """Reference data (domains, items, channels, publication types and 主题分类), the calendar,
+    the guide sync and sign-in locks: below the city (and for the city's other roles) refused,
+    and nothing changes; the city's own holders of each power can use it."""
     probe = Probe(world, who)
     domain, first = Domain.objects.first(), FirstLevelItem.objects.first()
     second, channel = SecondLevelItem.objects.first(), Channel.objects.first()
@@ -1074,6 +1074,11 @@ def test_city_only_powers_stay_with_the_city(world, who):
             "catalog_firstlevelitem": (first, {"domain": domain.pk, "name": "越权一级事项"}),
             "catalog_secondlevelitem": (second, {"first_level": first.pk, "name": "越权二级"}),
             "catalog_channel": (channel, {"name": "越权渠道"}),
+            "publications_publicationtype": (
+                PublicationType.objects.first(),
+                {"name": "越权类型", "slug": "adv-type", "is_active": "on"},
+            ),
+            "publications_theme": (Theme.objects.first(), {"code": "99", "name": "越权主题"}),
         },
         "domain reviews": {
             "catalog_domainreview": (

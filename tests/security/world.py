@@ -43,7 +43,13 @@ from districts.services import membership_grant
 from guides.models import Guide, SyncFailure, SyncRun
 from outbox.models import OutboxMessage
 from publications import services as publication_services
-from publications.models import Attachment, Publication, PublicationEvent
+from publications.models import (
+    Attachment,
+    Publication,
+    PublicationEvent,
+    PublicationType,
+    Theme,
+)
 from tests.catalog.test_guide_links import make_guide, service_entry
 from tests.factories import CityEntryFactory, SecondLevelItemFactory, UserFactory
 from tests.publications.conftest import Office
@@ -126,6 +132,8 @@ KIND_RULES = {
     "catalog.secondlevelitem": STAFF,
     "catalog.channel": STAFF,
     "catalog.domainreview": STAFF,
+    "publications.publicationtype": STAFF,
+    "publications.theme": STAFF,
     "catalog.catalogentry": DIVISION,
     "catalog.catalogevent": DIVISION,
     "catalog.guidelink": DIVISION,
@@ -439,6 +447,8 @@ def _catalogue(users, divisions, entries, publications) -> World:
         "catalog.secondlevelitem": sample(SecondLevelItem),
         "catalog.channel": sample(Channel),
         "catalog.domainreview": sample(DomainReview),
+        "publications.publicationtype": sample(PublicationType),
+        "publications.theme": sample(Theme),
         "workcalendar.calendaryear": sample(CalendarYear),
         "workcalendar.specialday": sample(SpecialDay),
         "auth.user": [Thing(users[label].pk) for label in ("township-editor", "superuser")],

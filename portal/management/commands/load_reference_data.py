@@ -3,11 +3,12 @@ from django.core.management.base import BaseCommand
 
 from catalog.reference import channels_load, domains_load
 from districts.services import divisions_load
+from publications.reference import themes_load, types_load
 from workcalendar.services import calendar_seed_from_package
 
 
 class Command(BaseCommand):
-    help = "加载参考数据（长沙市行政区划、26个试点领域、公开渠道），可重复运行。"
+    help = "加载参考数据（行政区划、试点领域、公开渠道、信息类型、主题分类），可重复运行。"
 
     def handle(self, *args, **options):
         fixtures = settings.FIXTURES_DIR
@@ -15,6 +16,8 @@ class Command(BaseCommand):
             ("行政区划", divisions_load, "divisions.csv"),
             ("试点领域", domains_load, "domains.csv"),
             ("公开渠道和载体", channels_load, "channels.csv"),
+            ("信息类型", types_load, "publication_types.csv"),
+            ("主题分类", themes_load, "themes.csv"),
         ):
             report = loader(path=fixtures / name)
             self.stdout.write(f"{label}：{report}")
