@@ -117,8 +117,25 @@ class EntryPolicy(ScopedPolicy):
             if own:
                 q |= routing.department_stage_q(own)
         elif own and (REVIEW in actions or "view" in actions):
-            q |= Q(division__depth=1, item__first_level__domain_id__in=[r.domain_id for r in own])
+            q |= self._routed_q(own)
         return q
+
+    @staticmethod
+    def _routed_q(own, prefix: str = "") -> Q:
+        return Q(
+            **{
+                f"{prefix}division__depth": 1,
+                f"{prefix}item__first_level__domain_id__in": [r.domain_id for r in own],
+            }
+        )
+
+    def routed_view_q(self, user, prefix: str = "") -> Q | None:
+        """Return a Q (over the entries at ``prefix``) keeping the district entries that
+        ``user`` reads as a city department's reviewer, or None when there are none."""
+        if sees_everything(user) or not self.reviewing_departments(user):
+            return None
+        own = self._own_routes(user, routing.routes_for(user))
+        return self._routed_q(own, prefix) if own else None
 
     def users_for(self, action, obj=None):
         if action != REVIEW or not isinstance(obj, CatalogEntry):
@@ -138,13 +155,33 @@ class EntryPolicy(ScopedPolicy):
         )
 
 
+class EventPolicy(ScopedPolicy):
+    """Catalog events: in scope where their entry's division is, and readable wherever the
+    entry is (a city department's reviewer reads the history of the entries it reviews)."""
+
+    def allows(self, user, action, obj=None):
+        if super().allows(user, action, obj):
+            return True
+        if action == "view" and isinstance(obj, CatalogEvent):
+            return entries.allows(user, "view", obj.entry)
+        return False
+
+    def scope_q(self, user, *actions):
+        q = super().scope_q(user, *actions)
+        if "view" in actions:
+            routed = entries.routed_view_q(user, prefix="entry__")
+            if routed is not None:
+                q |= routed
+        return q
+
+
 domain_reviews = register(SharedPolicy(DomainReview))
 domains = register(SharedPolicy(Domain))
 first_level_items = register(SharedPolicy(FirstLevelItem))
 second_level_items = register(SharedPolicy(SecondLevelItem))
 channels = register(SharedPolicy(Channel))
 entries = register(EntryPolicy(CatalogEntry, department_path="department"))
-events = register(ScopedPolicy(CatalogEvent, department_path="entry__department"))
+events = register(EventPolicy(CatalogEvent, department_path="entry__department"))
 # Jobs and guide ties are the catalog's working parts: the entries' permissions decide.
 jobs = register(ScopedPolicy(CatalogJob, permissions_of=CatalogEntry))
 guide_links = register(

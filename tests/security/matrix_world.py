@@ -26,6 +26,13 @@ them):
 
 Every division asks for sign-off (发布前须领导签发), so an approval sends a publication to 待签发.
 
+Domain review (市直业务部门审核把关): the city's department "dept" (市民政局), staffed by its
+审核 subject, reviews the districts' entries of two domains, 养老服务 before the city office
+(mode "before") and 救灾 instead of it (mode "instead"). In each, the office's entries of 长沙市
+(the source, never routed: the city's own catalog stays with the city office) and of 芙蓉区 (the
+routed ones) in each state, and for "before" a submitted 芙蓉区 entry the department has checked
+(passed on to the city office); ``DOMAIN_REVIEW_ROWS``.
+
 Nothing here decides who may do what: the rule table is in ``test_permission_matrix.py``.
 """
 
@@ -36,9 +43,15 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog.models import CatalogEntry, Domain, FirstLevelItem, SecondLevelItem
-from catalog.review import catalog_publish_as_loaded, entries_submit
-from catalog.services import catalog_derive, entry_assign_department, entry_create, entry_update
+from catalog.models import CatalogEntry, Domain, DomainReview, FirstLevelItem, SecondLevelItem
+from catalog.review import catalog_publish_as_loaded, entries_check, entries_submit
+from catalog.services import (
+    catalog_derive,
+    domain_review_save,
+    entry_assign_department,
+    entry_create,
+    entry_update,
+)
 from districts.models import Department, Division, Role
 from districts.services import division_update, membership_grant
 from publications import services as publication_services
@@ -119,16 +132,30 @@ SUBJECTS = [
 
 @dataclass(frozen=True, order=True)
 class Row:
-    """A catalog entry or a publication of one owner, in one state, in one division."""
+    """A catalog entry or a publication of one owner, in one state, in one division.
+
+    ``route`` names the domain review mode of the entry's domain ("before", "instead"; "" for
+    the unrouted domain of every other row); ``checked``: a submitted entry the department has
+    checked and passed on to the city office ("before" only).
+    """
 
     kind: str  # "entry" | "publication"
     division: str
     owner: str  # "office" | "dept" | "dept2"
     status: str
+    route: str = ""
+    checked: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.division} {self.owner} {self.status} {self.kind}"
+        status = f"{self.status} checked" if self.checked else self.status
+        domain = f" of the {self.route} domain" if self.route else ""
+        return f"{self.division} {self.owner} {status} {self.kind}{domain}"
+
+    @property
+    def item(self) -> str:
+        """The name of the row's second-level item (an entry's; a publication's entry's)."""
+        return item_name(self.owner, self.status, self.route, self.checked)
 
     def __str__(self) -> str:
         return self.label
@@ -153,9 +180,27 @@ REVIEWING_OFFICE = {
 }
 
 
-def item_name(owner: str, status: str) -> str:
+def item_name(owner: str, status: str, route: str = "", checked: bool = False) -> str:
     """The name of the second-level item of a slot (the same in every division)."""
-    return f"矩阵事项-{owner}-{status}"
+    name = f"矩阵事项-{owner}-{status}"
+    if route:
+        name += f"-{route}"
+    return f"{name}-checked" if checked else name
+
+
+# DOMAIN REVIEW: the domain each mode routes to the city's department "dept", and its rows: the
+# office's entries of the city (the sources, unrouted) and of 芙蓉区 (routed) in every state, and
+# a submitted 芙蓉区 entry the department checked ("before"; its city source stays published).
+ROUTE_DOMAINS = {"before": "养老服务", "instead": "救灾"}
+DOMAIN_REVIEW_ROWS = [
+    *(
+        Row("entry", division, "office", status, route)
+        for route in ROUTE_DOMAINS
+        for division in ("city", "district")
+        for status in ENTRY_STATES
+    ),
+    Row("entry", "district", "office", "submitted", "before", checked=True),
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,8 +320,41 @@ def build_matrix_world() -> MatrixWorld:
             )
             assert item.status == "signoff", item.status
 
-    # DOMAIN REVIEW (city departments review district catalogs by domain): not built yet; the
-    # rows of a routed domain go here (see "DOMAIN REVIEW" in test_permission_matrix.py).
+    # DOMAIN REVIEW (city departments review district catalogs by domain): the city's "dept"
+    # (its 审核 subject staffs it) reviews 芙蓉区's entries of one domain before the city office
+    # and of another instead of it. The rows are derived like the others: the city's first, 芙蓉区
+    # from it, then taken to their states, parents first. An author in the department checks.
+    city_dept = departments[("city", "dept")]
+    checker = UserFactory(username="mx-author-city-dept-reviewer")
+    membership_grant(
+        user=checker, division=divisions["city"], role=Role.REVIEWER, department=city_dept
+    )
+    routed_ids = []
+    for route, domain_name in ROUTE_DOMAINS.items():
+        domain = Domain.objects.get(name=domain_name)
+        domain_review_save(review=DomainReview(domain=domain, department=city_dept, mode=route))
+        routed_first = FirstLevelItem.objects.create(domain=domain, name=f"矩阵一级事项-{route}")
+        for name in sorted({row.item for row in DOMAIN_REVIEW_ROWS if row.route == route}):
+            item = SecondLevelItem.objects.create(first_level=routed_first, name=name)
+            entry = entry_create(division=divisions["city"], item=item, values=values, user=None)
+            routed_ids.append(entry.pk)
+    catalog_derive(division=divisions["district"], user=None, refresh_ties=False)
+    routed_ids += CatalogEntry.objects.filter(
+        division=divisions["district"], source_id__in=routed_ids
+    ).values_list("pk", flat=True)
+    catalog_publish_as_loaded(entry_ids=routed_ids)
+    routed = CatalogEntry.objects.filter(pk__in=routed_ids)
+    ids = {(d, name): pk for d, name, pk in routed.values_list("division", "item__name", "pk")}
+    for row in DOMAIN_REVIEW_ROWS:  # the city's rows come first
+        rows[row] = ids[(divisions[row.division].pk, row.item)]
+        if row.status == "published":
+            continue
+        entry = CatalogEntry.objects.get(pk=rows[row])
+        entry_update(entry=entry, changes={"remarks": f"草稿：{row.label}"}, user=None)
+        if row.status == "submitted":
+            entries_submit(entries=[entry], user=authors[(row.division, Role.EDITOR)])
+        if row.checked:
+            entries_check(entries=[entry], user=checker)
 
     new_item = SecondLevelItem.objects.create(first_level=first, name="矩阵新增事项")
     return MatrixWorld(
