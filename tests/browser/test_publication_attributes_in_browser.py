@@ -96,3 +96,43 @@ def test_the_attribute_table_and_the_repeal_banner(
     page.wait_for_url(f"**{new.get_absolute_url()}")
     assert attribute(page, "有效性") == "现行有效"
     assert page.locator("p.validity-banner").count() == 0
+
+
+def test_the_reviewer_sees_the_privacy_check_and_approves_once_confirmed(
+    live_server, office, login_as
+):
+    from publications import privacy
+    from publications.models import Publication
+
+    first17 = "43010219900101123"
+    number = first17 + privacy.id_check_char(first17)
+    editor = office.user(Role.EDITOR, "district")
+    item = services.publication_create(
+        entry=office.entries["district"],
+        data={
+            "title": "芙蓉区2026年11月低保资金发放名单",
+            "formed_on": "2026-11-02",
+            "pub_type": PublicationType.objects.get(slug="mingdan").pk,
+            "body": f"<p>张三，身份证号{number}，电话13812345678，发放金额 680 元。</p>",
+        },
+        user=editor,
+    )
+    services.publication_submit(publication=item, user=editor)
+    page = login_as(office.reviewer_for("district"))
+    page.goto(f"{live_server.url}/admin/publications/publication/{item.pk}/change/")
+    panel = page.locator("fieldset.privacy-panel")
+    assert "发现疑似个人信息 2 处" in panel.inner_text()
+    assert panel.locator("code").all_inner_texts() == [
+        "430***********" + number[-4:],
+        "138****5678",
+    ]
+    shot(page, "attributes-privacy-panel-1280")
+    page.get_by_role("button", name="审核通过并发布").click()
+    assert "已核对个人信息" in page.locator("ul.messagelist").inner_text()
+    item.refresh_from_db()
+    assert item.status == Publication.Status.SUBMITTED
+    page.get_by_label("已核对个人信息（审核通过须勾选）").check()
+    page.get_by_role("button", name="审核通过并发布").click()
+    page.wait_for_selector("ul.messagelist li.success")
+    item.refresh_from_db()
+    assert item.status == Publication.Status.PUBLISHED
