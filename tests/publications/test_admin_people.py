@@ -104,7 +104,7 @@ def test_the_change_page_history_and_event_list_name_people(client, office, name
     assert reviewer.username not in html and "wangfang" not in html
     history = client.get(reverse("admin:publications_publication_history", args=[item.pk]))
     html = history.content.decode()
-    assert html.count("王芳（区民政局）") == 2  # created, submitted
+    assert html.count("王芳（区民政局）") == 3  # created, checked for personal data, submitted
     assert "张city" + Role.REVIEWER in html
     events = client.get(reverse("admin:publications_publicationevent_changelist"))
     assert "王芳（区民政局）" in events.content.decode()
