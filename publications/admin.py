@@ -132,7 +132,17 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("entry", "pub_type", "title", "doc_no", "formed_on", "responsible_body")},
+            {
+                "fields": (
+                    "entry",
+                    "pub_type",
+                    "interprets",
+                    "title",
+                    "doc_no",
+                    "formed_on",
+                    "responsible_body",
+                )
+            },
         ),
         (_("正文与附件"), {"fields": ("body", "new_attachments")}),
         (
@@ -148,6 +158,7 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
                 "fields": (
                     "entry",
                     "pub_type",
+                    "interprets",
                     "title",
                     "index_no",
                     "doc_no",
@@ -373,6 +384,7 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
                     publication=publication,
                     user=user,
                     privacy_confirmed=request.POST.get("privacy_confirmed") == "1",
+                    interpretation_waiver=request.POST.get("interpretation_waiver", ""),
                 )
             elif action == "privacy_check":
                 report = services.publication_privacy_check(publication=publication, user=user)
@@ -514,6 +526,13 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
                     and publication.pub_type is not None
                     and publication.pub_type.is_policy,
                     "validity_choices": Publication.Validity.choices,
+                    "interpretations": list(
+                        Publication.objects.filter(interprets=publication)
+                        .exclude(status__in=[Status.WITHDRAWN, Status.SUPERSEDED])
+                        .order_by("pk")
+                    ),
+                    "needs_interpretation": publication.pub_type is not None
+                    and publication.pub_type.needs_interpretation,
                     "deadline": worklist.deadline_html(
                         publication, *worklist.today_and_soon(request)
                     ),

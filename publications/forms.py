@@ -61,6 +61,7 @@ class PublicationForm(forms.ModelForm):
             "theme",
             "disclosure",
             "withheld_reason",
+            "interprets",
         ]
         widgets = {
             "body": BodyEditorWidget(),
@@ -90,6 +91,22 @@ class PublicationForm(forms.ModelForm):
             self.fields["theme"].empty_label = "（不分类）"
         if "withheld_reason" in self.fields:
             self.fields["withheld_reason"].help_text = "仅“不予公开”时选择。"
+        if "interprets" in self.fields:
+            # Policy documents the user can see that may still take a 解读.
+            options = Publication.objects.filter(
+                pub_type__is_policy=True, status__in=services.INTERPRETABLE
+            ).select_related("division")
+            if self.instance.pk:
+                options = options.exclude(pk=self.instance.pk)
+            if user is not None:
+                options = options.filter(pk__in=policy.instances_for(user, "view").values("pk"))
+            field = self.fields["interprets"]
+            field.queryset = options.order_by("-updated_at")
+            field.label_from_instance = lambda p: (
+                f"{p.title}（{p.doc_no or '无文号'}，{p.division.name}，{p.get_status_display()}）"
+            )
+            field.empty_label = "（不是政策解读）"
+            field.help_text = "仅“政策解读”类信息选择：它解读的政策文件。解读与该文件一并审核发布。"
         if "disclosure" in self.fields:
             # Left out of a post, it stays as it was (主动公开 for a new item).
             self.fields["disclosure"].required = False
@@ -130,6 +147,12 @@ class PublicationForm(forms.ModelForm):
             entry = cleaned.get("entry") or (self.instance.entry if self.instance.pk else None)
             if entry is not None:
                 services.check_type_fits(self.values.get("pub_type"), entry)
+            if "interprets" in self.fields:
+                services.check_interpretation(
+                    self.values.get("pub_type"),
+                    self.values.get("interprets"),
+                    own_pk=self.instance.pk,
+                )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, messages in error.message_dict.items():

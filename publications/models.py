@@ -247,6 +247,18 @@ class Publication(ProtectedReviewTrail):
         related_name="changed_documents",
     )
 
+    # 谁起草、谁解读: a 政策解读 names the policy it explains; a 规范性文件 approved without one
+    # keeps the reviewer's reason.
+    interprets = models.ForeignKey(
+        "self",
+        verbose_name=_("解读的政策文件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interpretations",
+    )
+    interpretation_waiver = models.TextField(_("未附解读的理由"), blank=True)
+
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )

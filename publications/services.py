@@ -44,6 +44,7 @@ EDITABLE = (
     "theme",
     "disclosure",
     "withheld_reason",
+    "interprets",
 )
 LIMITS = {"title": 300, "doc_no": 100, "responsible_body": 200}
 LABELS = {f.name: str(f.verbose_name) for f in Publication._meta.get_fields() if f.concrete}
@@ -129,7 +130,7 @@ def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[
     return values
 
 
-REFERENCES = {"pub_type": PublicationType, "theme": Theme}
+REFERENCES = {"pub_type": PublicationType, "theme": Theme, "interprets": Publication}
 CHOICES = {
     "disclosure": Publication.Disclosure,
     "withheld_reason": Publication.WithheldReason,
@@ -144,6 +145,8 @@ def _reference(name: str, raw: Any):
     if isinstance(raw, model):
         return raw
     try:
+        if model is Publication:
+            return Publication.objects.select_related("pub_type").get(pk=int(raw))
         return model.objects.get(pk=int(raw))
     except (TypeError, ValueError, model.DoesNotExist) as error:
         raise ValidationError(f"{LABELS[name]}：“{raw}”不存在，请从列表中选择。") from error
@@ -157,6 +160,43 @@ def _choice(name: str, raw: Any) -> str:
     if value not in choices.values:
         raise ValidationError(f"{LABELS[name]}：“{value}”不是可选的值。")
     return value
+
+
+#: The states of a policy that a 解读 may be filed against.
+INTERPRETABLE = (Status.DRAFT, Status.SUBMITTED, Status.SIGNOFF, Status.PUBLISHED)
+
+
+def check_interpretation(
+    pub_type: PublicationType | None, interprets: Publication | None, *, own_pk=None, user=None
+) -> None:
+    """Raise ValidationError (on ``interprets``) unless the 解读 link fits the type.
+
+    A 政策解读 names the policy document it explains; nothing else names one.
+    """
+    label = LABELS["interprets"]
+    if interprets is None:
+        if pub_type is not None and pub_type.is_interpretation:
+            raise ValidationError({"interprets": [f"{label}：政策解读须选择它解读的政策文件。"]})
+        return
+    if pub_type is None or not pub_type.is_interpretation:
+        raise ValidationError({"interprets": [f"{label}：只有政策解读类信息关联被解读的文件。"]})
+    if own_pk is not None and interprets.pk == own_pk:
+        raise ValidationError({"interprets": [f"{label}：不能解读它自身。"]})
+    if interprets.pub_type is None or not interprets.pub_type.is_policy:
+        raise ValidationError(
+            {"interprets": [f"{label}：“{interprets.title}”不是政策文件类信息，不能被解读。"]}
+        )
+    if interprets.status not in INTERPRETABLE:
+        raise ValidationError(
+            {
+                "interprets": [
+                    f"{label}：“{interprets.title}”当前为{interprets.get_status_display()}，"
+                    "不能再关联解读。"
+                ]
+            }
+        )
+    if user is not None and not policy.allows(user, "view", interprets):
+        raise ValidationError({"interprets": [f"{label}：不存在，请从列表中选择。"]})
 
 
 def check_type_fits(pub_type: PublicationType | None, entry: CatalogEntry) -> None:
@@ -254,7 +294,7 @@ def _move(publication: Publication, to: str, action: str, user, reason: str = ""
 def _shown(name: str, value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, PublicationType | Theme):
+    if isinstance(value, PublicationType | Theme | Publication):
         return str(value)
     if name in CHOICES and value:
         return str(CHOICES[name](value).label)
@@ -301,6 +341,7 @@ def publication_create(
         **values,
     )
     check_type_fits(publication.pub_type, entry)
+    check_interpretation(publication.pub_type, publication.interprets, user=user)
     publication.due_on, publication.due_note = due_for(entry, publication.formed_on)
     publication.full_clean()
     publication.save()
@@ -340,6 +381,10 @@ def publication_update(*, publication: Publication, data: dict[str, Any], user) 
         return publication
     if "pub_type" in changes:
         check_type_fits(publication.pub_type, publication.entry)
+    if "pub_type" in changes or "interprets" in changes:
+        check_interpretation(
+            publication.pub_type, publication.interprets, own_pk=publication.pk, user=user
+        )
     fields = [*changes, "updated_at"]
     if "formed_on" in changes:
         publication.due_on, publication.due_note = due_for(publication.entry, publication.formed_on)
@@ -490,34 +535,61 @@ def publication_recall(*, publication: Publication, user) -> Publication:
 
 @transaction.atomic
 def publication_approve(
-    *, publication: Publication, user, privacy_confirmed: bool = False
+    *,
+    publication: Publication,
+    user,
+    privacy_confirmed: bool = False,
+    interpretation_waiver: str = "",
 ) -> Publication:
     """Approve and publish a submitted publication and return it; it replaces its predecessor.
 
     The personal-information check runs again first; an item with hits is approved only with
-    ``privacy_confirmed`` (已核对个人信息).
+    ``privacy_confirmed`` (已核对个人信息). A 规范性文件 is approved together with the 解读
+    submitted with it (both or neither), or alone with the reviewer's ``interpretation_waiver``;
+    a 解读 of a policy still under review waits for that policy.
     """
     publication = _lock(publication)
     _require_reviewer(user, publication)
     _require_status(publication, "审核通过", Status.SUBMITTED)
-    report = privacy_check.run(publication)
-    if privacy_check.needs_confirmation(report) and not privacy_confirmed:
+    target = publication.interprets
+    if target is not None and target.status != Status.PUBLISHED:
         raise ValidationError(
-            f"个人信息检查：{report['summary']}"
-            + (f"另有{len(report['notices'])}个附件须人工核对。" if report["notices"] else "")
-            + "请逐条核对（需要脱敏的请退回修改），确认后勾选“已核对个人信息”再审核通过。"
+            f"该解读须与“{target.title}”一并审核：请在该政策文件上审核通过，解读随之发布。"
         )
-    publication.privacy_report = report
-    publication.privacy_confirmed_by = user if privacy_check.needs_confirmation(report) else None
-    publication.privacy_confirmed_at = timezone.now() if publication.privacy_confirmed_by else None
-    _record(
-        publication,
-        Action.PRIVACY,
-        user,
-        reason=f"审核时检查：{report['summary']}"
-        + ("审核人已核对个人信息。" if publication.privacy_confirmed_by else ""),
-        changes={"counts": report["counts"], "notices": len(report["notices"])},
-    )
+    companions: list[Publication] = []
+    waiver = ""
+    if publication.pub_type_id and publication.pub_type.needs_interpretation:
+        companions = list(
+            Publication.objects.select_for_update(of=("self",))
+            .select_related("division", "pub_type", "entry__item", "entry__division")
+            .filter(interprets=publication, status=Status.SUBMITTED)
+            .order_by("pk")
+        )
+        if not companions:
+            waiver = (interpretation_waiver or "").strip()
+            if not waiver:
+                raise ValidationError(
+                    f"“{publication.pub_type.name}”须随附政策解读（谁起草、谁解读）：请将解读与它"
+                    "一并提交，或由审核人填写未附解读的理由后再审核通过。"
+                )
+            if len(waiver) > 2000:
+                raise ValidationError("未附解读的理由不能超过2000个字符。")
+    now = timezone.now()
+    _approve_one(publication, user, privacy_confirmed, now, waiver=waiver)
+    for companion in companions:
+        try:
+            _require_reviewer(user, companion)
+            _approve_one(companion, user, privacy_confirmed, now)
+        except ValidationError as error:
+            # One action approves both or neither: the transaction rolls the policy back too.
+            raise ValidationError(
+                f"随附的解读“{companion.title}”未能一并审核通过：{'；'.join(error.messages)}"
+            ) from error
+    return publication
+
+
+def _approve_one(publication: Publication, user, privacy_confirmed: bool, now, waiver=""):
+    """Approve one locked, submitted publication: checks, privacy, then publish or 送签."""
     # Locked: a concurrent drop of the entry waits for this approval, or this for the drop.
     entry = CatalogEntry.objects.select_for_update(of=("self",)).get(pk=publication.entry_id)
     name, where = publication.entry.item.name, publication.entry.division.name
@@ -532,8 +604,27 @@ def publication_approve(
             f"所属目录事项“{name}”已被删减（待审核），不能发布该信息；"
             "请先处理目录事项的删减（审核退回或恢复事项）后再审核。"
         )
-    now = timezone.now()
+    report = privacy_check.run(publication)
+    if privacy_check.needs_confirmation(report) and not privacy_confirmed:
+        raise ValidationError(
+            f"个人信息检查：{report['summary']}"
+            + (f"另有{len(report['notices'])}个附件须人工核对。" if report["notices"] else "")
+            + "请逐条核对（需要脱敏的请退回修改），确认后勾选“已核对个人信息”再审核通过。"
+        )
+    publication.privacy_report = report
+    publication.privacy_confirmed_by = user if privacy_check.needs_confirmation(report) else None
+    publication.privacy_confirmed_at = now if publication.privacy_confirmed_by else None
+    _record(
+        publication,
+        Action.PRIVACY,
+        user,
+        reason=f"审核时检查：{report['summary']}"
+        + ("审核人已核对个人信息。" if publication.privacy_confirmed_by else ""),
+        changes={"counts": report["counts"], "notices": len(report["notices"])},
+    )
     publication.reviewed_by, publication.reviewed_at = user, now
+    publication.interpretation_waiver = waiver
+    fields = ["reviewed_by", "reviewed_at", "interpretation_waiver", *PRIVACY_FIELDS]
     if publication.division.signoff_required:
         # The division asks its leader to sign off what its office approved (送签).
         _move(
@@ -541,21 +632,24 @@ def publication_approve(
             Status.SIGNOFF,
             Action.SEND_SIGNOFF,
             user,
-            fields=["reviewed_by", "reviewed_at", *PRIVACY_FIELDS],
+            reason=f"未附解读：{waiver}" if waiver else "",
+            fields=fields,
         )
-        return publication
+        return
     _publish(
         publication,
         user,
         now,
         Action.APPROVE,
-        fields=["reviewed_by", "reviewed_at", *PRIVACY_FIELDS],
+        fields=fields,
+        reason=f"未附解读：{waiver}" if waiver else "",
     )
     _notify("reviewed", publication, user)
-    return publication
 
 
-def _publish(publication: Publication, user, now, action: str, fields: list[str]) -> None:
+def _publish(
+    publication: Publication, user, now, action: str, fields: list[str], reason: str = ""
+) -> None:
     """Publish ``publication`` (locked, approved) now; it replaces its predecessor."""
     predecessor = publication.replaces
     if predecessor is not None:
@@ -579,7 +673,7 @@ def _publish(publication: Publication, user, now, action: str, fields: list[str]
     if publication.pub_type_id and publication.pub_type.is_policy and not publication.validity:
         publication.validity = Publication.Validity.CURRENT
         extra.append("validity")
-    _move(publication, Status.PUBLISHED, action, user, fields=[*fields, *extra])
+    _move(publication, Status.PUBLISHED, action, user, reason=reason, fields=[*fields, *extra])
 
 
 def _require_signer(user, publication: Publication) -> None:
@@ -595,16 +689,32 @@ def publication_sign(*, publication: Publication, user) -> Publication:
     publication = _lock(publication)
     _require_signer(user, publication)
     _require_status(publication, "签发", Status.SIGNOFF)
+    target = publication.interprets
+    if target is not None and target.status != Status.PUBLISHED:
+        raise ValidationError(f"该解读随“{target.title}”一并签发：请签发该政策文件。")
+    now = timezone.now()
+    _sign_one(publication, user, now)
+    # The 解读 approved with it is signed with it.
+    for companion in (
+        Publication.objects.select_for_update(of=("self",))
+        .select_related("division", "entry__item")
+        .filter(interprets=publication, status=Status.SIGNOFF)
+        .order_by("pk")
+    ):
+        _require_signer(user, companion)
+        _sign_one(companion, user, now)
+    return publication
+
+
+def _sign_one(publication: Publication, user, now) -> None:
     entry = CatalogEntry.objects.select_for_update(of=("self",)).get(pk=publication.entry_id)
     if entry.is_dropped or entry.published_values is None:
         raise ValidationError(
             f"所属目录事项“{entry.item.name}”已被删减或尚未发布，不能签发；请退回后处理。"
         )
-    now = timezone.now()
     publication.signed_by, publication.signed_at = user, now
     _publish(publication, user, now, Action.SIGN, fields=["signed_by", "signed_at"])
     _notify("reviewed", publication, user)
-    return publication
 
 
 @transaction.atomic

@@ -191,6 +191,7 @@ def publication(request, pk):
             "pub_type",
             "theme__parent",
             "changed_by_document",
+            "interprets",
         ).prefetch_related("attachments"),
         pk=pk,
         status__in=[Publication.Status.PUBLISHED, Publication.Status.SUPERSEDED],
@@ -213,6 +214,13 @@ def publication(request, pk):
             "body": clean_html(item.body),
             # The entry may have been dropped since: then its page is gone, so no link to it.
             "entry_public": published is not None and not published.is_dropped,
+            # 解读 beside its policy, both ways (only what is public).
+            "interpretations": list(item.interpretations.public().order_by("published_at", "pk")),
+            "interprets": item.interprets
+            if item.interprets is not None
+            and item.interprets.status == Publication.Status.PUBLISHED
+            and item.interprets.disclosure == Publication.Disclosure.ACTIVE
+            else None,
         },
     )
 
