@@ -114,6 +114,7 @@ def test_a_clerk_writes_paragraphs_a_list_a_link_and_a_table(office, login_as, l
     choose_entry(page, office.entries["township"])
     page.fill("#id_title", "文艺路街道2026年11月低保资金发放公示")
     page.fill("#id_formed_on", "2026-11-02")
+    page.select_option("#id_pub_type", label="名单公示")
 
     # Two paragraphs, Enter between them.
     body.click()
@@ -202,6 +203,7 @@ def test_pasted_word_content_keeps_structure_and_loses_formatting(office, login_
     choose_entry(page, office.entries["township"])
     page.fill("#id_title", "粘贴自Word的公示")
     page.fill("#id_formed_on", "2026-11-02")
+    page.select_option("#id_pub_type", label="名单公示")
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
     stored = Publication.objects.get(created_by=clerk).body

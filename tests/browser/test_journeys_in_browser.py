@@ -123,6 +123,8 @@ def test_a_clerk_files_the_office_approves_the_leader_signs(office, login_as, li
     clerk.clicks += 3  # choose_entry: open the picker, (type), pick the highlighted option
     clerk.page.fill("#id_title", "文艺路街道2026年11月低保资金发放公示")
     clerk.page.fill("#id_formed_on", "2026-11-02")
+    clerk.page.select_option("#id_pub_type", label="名单公示")
+    clerk.clicks += 1  # choosing the 信息类型 from its list
     clerk.click(CONTENT)
     clerk.page.keyboard.type("现将低保资金发放情况公示如下。")
     clerk.page.keyboard.press("Enter")
@@ -170,7 +172,7 @@ def test_a_clerk_files_the_office_approves_the_leader_signs(office, login_as, li
         for p in (clerk, office_reviewer, signer)
     }
     assert counts == {
-        "街道填报员": {"pages": 4, "clicks": 7},
+        "街道填报员": {"pages": 4, "clicks": 8},
         "区审核员": {"pages": 4, "clicks": 3},
         "街道签发领导": {"pages": 4, "clicks": 3},
     }
