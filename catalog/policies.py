@@ -162,8 +162,15 @@ class EventPolicy(ScopedPolicy):
     def allows(self, user, action, obj=None):
         if super().allows(user, action, obj):
             return True
-        if action == "view" and isinstance(obj, CatalogEvent):
-            return entries.allows(user, "view", obj.entry)
+        if (
+            action == "view"
+            and isinstance(obj, CatalogEvent)
+            and entries.reviewing_departments(user)
+        ):
+            # Exactly what routed_view_q adds to the scope: a district entry of a domain routed
+            # to a department the user reviews for.
+            route = routing.route_of(obj.entry, routing.routes_for(user))
+            return route is not None and entries.department_reviews(user, route.department_id)
         return False
 
     def scope_q(self, user, *actions):
