@@ -179,7 +179,8 @@ def test_an_entry_dropped_since_is_named_but_not_linked(client, office, media):
     assert entry.get_absolute_url() not in html and entry.item.name in html
 
 
-PUBLICATION_QUERIES = 3  # publication with its entry, item and domain; attachments; nav
+# publication with its entry, item, domain, type, theme and links; attachments; its public 解读; nav
+PUBLICATION_QUERIES = 4
 
 
 @pytest.mark.parametrize("files", [1, 6])
