@@ -464,19 +464,25 @@ def publication_submit(*, publication: Publication, user) -> Publication:
 PRIVACY_FIELDS = ["privacy_report", "privacy_confirmed_by", "privacy_confirmed_at"]
 
 
-def _privacy(publication: Publication, user, when: str) -> dict:
-    """Check ``publication`` for personal information, record the check and return the report.
+def _privacy(
+    publication: Publication, user, when: str, report: dict | None = None, confirmed_at=None
+) -> dict:
+    """Check ``publication`` for personal information (or take ``report``), keep and record it;
+    return the report.
 
-    A new check clears an earlier confirmation: what was confirmed may have changed.
+    ``confirmed_at`` records the reviewer's 已核对个人信息; without it a new check clears an
+    earlier confirmation, as what was confirmed may have changed.
     """
-    report = privacy_check.run(publication)
+    report = report if report is not None else privacy_check.run(publication)
     publication.privacy_report = report
-    publication.privacy_confirmed_by = publication.privacy_confirmed_at = None
+    publication.privacy_confirmed_by = user if confirmed_at else None
+    publication.privacy_confirmed_at = confirmed_at
     _record(
         publication,
         Action.PRIVACY,
         user,
-        reason=f"{when}检查：{report['summary']}",
+        reason=f"{when}检查：{report['summary']}"
+        + ("审核人已核对个人信息。" if confirmed_at else ""),
         changes={"counts": report["counts"], "notices": len(report["notices"])},
     )
     return report
@@ -611,17 +617,8 @@ def _approve_one(publication: Publication, user, privacy_confirmed: bool, now, w
             + (f"另有{len(report['notices'])}个附件须人工核对。" if report["notices"] else "")
             + "请逐条核对（需要脱敏的请退回修改），确认后勾选“已核对个人信息”再审核通过。"
         )
-    publication.privacy_report = report
-    publication.privacy_confirmed_by = user if privacy_check.needs_confirmation(report) else None
-    publication.privacy_confirmed_at = now if publication.privacy_confirmed_by else None
-    _record(
-        publication,
-        Action.PRIVACY,
-        user,
-        reason=f"审核时检查：{report['summary']}"
-        + ("审核人已核对个人信息。" if publication.privacy_confirmed_by else ""),
-        changes={"counts": report["counts"], "notices": len(report["notices"])},
-    )
+    confirmed = now if privacy_check.needs_confirmation(report) else None
+    _privacy(publication, user, "审核时", report=report, confirmed_at=confirmed)
     publication.reviewed_by, publication.reviewed_at = user, now
     publication.interpretation_waiver = waiver
     fields = ["reviewed_by", "reviewed_at", "interpretation_waiver", *PRIVACY_FIELDS]
