@@ -219,8 +219,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TASK_SOFT_TIME_LIMIT = 60 * 25
+# How often the beat looks for scheduled publications that are due (seconds).
+PUBLICATION_RELEASE_INTERVAL = env.float("PUBLICATION_RELEASE_INTERVAL", default=20.0)
+# 紧急发布: the office above reviews an urgent release within this many office hours, counted
+# on the working-day calendar between OFFICE_HOURS_START and OFFICE_HOURS_END.
+URGENT_REVIEW_WORKING_HOURS = env.float("URGENT_REVIEW_WORKING_HOURS", default=8.0)
+OFFICE_HOURS_START = env.str("OFFICE_HOURS_START", default="09:00")
+OFFICE_HOURS_END = env.str("OFFICE_HOURS_END", default="17:00")
 # The daily digest of submissions waiting more than 3 working days, at REVIEW_DIGEST_HOUR.
 CELERY_BEAT_SCHEDULE = {
+    # 定时发布: what is due is released on the next run, so the lag stays under this interval
+    # plus the run itself (measured by bench.release).
+    "publications-release": {
+        "task": "publications.tasks.release_scheduled",
+        "schedule": PUBLICATION_RELEASE_INTERVAL,
+    },
     "review-digest": {
         "task": "publications.tasks.send_review_digest",
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),

@@ -21,9 +21,16 @@ from catalog.review import SUBMIT_FIELD
 from districts.admin_scope import PolicyAdminMixin, ScopedAdminMixin, ScopedDivisionFilter
 from districts.people import PeopleAdminMixin, display_name, prime
 
-from . import services, worklist
-from .forms import EntryChoiceField, PublicationForm
-from .models import Attachment, Publication, PublicationEvent, PublicationType, Theme
+from . import release, services, worklist
+from .forms import EntryChoiceField, PublicationForm, PublicationSeriesForm
+from .models import (
+    Attachment,
+    Publication,
+    PublicationEvent,
+    PublicationSeries,
+    PublicationType,
+    Theme,
+)
 from .policies import publications as policy
 
 Status = Publication.Status
@@ -149,6 +156,7 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             _("发文属性"),
             {"fields": ("theme", ("disclosure", "withheld_reason"), "expires_on")},
         ),
+        (_("发布安排"), {"fields": ("release_at", ("series", "series_date"))}),
     )
     #: What a publication shows once it is no longer a draft (read-only).
     FROZEN = (
@@ -172,6 +180,7 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             _("发文属性"),
             {"fields": ("theme", "disclosure", "withheld_reason", "validity_text", "expires_on")},
         ),
+        (_("发布安排"), {"fields": ("release_at", ("series", "series_date"))}),
     )
 
     # -- columns --------------------------------------------------------------------------
@@ -371,6 +380,10 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             "privacy_check": "检查个人信息",
             "mask": "一键遮盖个人信息",
             "validity": "标注有效性",
+            "release_now": "提前发布",
+            "unschedule": "取消定时发布",
+            "urgent": "紧急发布",
+            "urgent_review": "紧急发布补审通过",
         }
         if action not in labels:
             raise Http404("没有这个操作。")
@@ -385,6 +398,27 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
                     user=user,
                     privacy_confirmed=request.POST.get("privacy_confirmed") == "1",
                     interpretation_waiver=request.POST.get("interpretation_waiver", ""),
+                )
+            elif action == "release_now":
+                release.publication_release_now(publication=publication, user=user)
+            elif action == "unschedule":
+                release.publication_unschedule(
+                    publication=publication,
+                    user=user,
+                    reason=request.POST.get("unschedule_reason", ""),
+                )
+            elif action == "urgent":
+                release.publication_publish_urgent(
+                    publication=publication,
+                    user=user,
+                    reason=request.POST.get("urgent_reason", ""),
+                    privacy_confirmed=request.POST.get("privacy_confirmed") == "1",
+                )
+            elif action == "urgent_review":
+                release.publication_urgent_review(
+                    publication=publication,
+                    user=user,
+                    privacy_confirmed=request.POST.get("privacy_confirmed") == "1",
                 )
             elif action == "privacy_check":
                 report = services.publication_privacy_check(publication=publication, user=user)
@@ -513,6 +547,18 @@ class PublicationAdmin(PeopleAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
                     "own_submission": own and status == Status.SUBMITTED,
                     "can_sign": may_sign and status == Status.SIGNOFF,
                     "can_revise": may_edit and status == Status.PUBLISHED,
+                    "now": timezone.now(),
+                    "can_reschedule": (may_review or may_sign) and status == Status.SCHEDULED,
+                    "can_urgent": policy.allows(user, "urgent", publication)
+                    and status in (Status.DRAFT, Status.SUBMITTED),
+                    "urgent_pending": publication.urgent_review_due is not None
+                    and publication.urgent_reviewed_at is None
+                    and status == Status.PUBLISHED,
+                    "can_urgent_review": may_review
+                    and publication.submitted_by_id != user.pk
+                    and publication.urgent_review_due is not None
+                    and publication.urgent_reviewed_at is None
+                    and status == Status.PUBLISHED,
                     "can_withdraw": (may_edit or may_review) and status == Status.PUBLISHED,
                     "privacy": publication.privacy_report or None,
                     "privacy_checked_at": parse_datetime(
@@ -681,4 +727,60 @@ class ThemeAdmin(PublicationReferenceAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PublicationSeries)
+class PublicationSeriesAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Recurring series (日报、周报…): the cadence the working list checks issues against."""
+
+    form = PublicationSeriesForm
+    list_display = (
+        "name",
+        "division",
+        "entry_item",
+        "cadence",
+        "due_time",
+        "starts_on",
+        "ends_on",
+        "is_active",
+    )
+    list_filter = ("is_active", "cadence", ScopedDivisionFilter)
+    search_fields = ("name",)
+    list_select_related = ("division", "entry__item")
+    autocomplete_fields = ("entry",)
+    readonly_fields = ()
+
+    @admin.display(description=_("目录事项"), ordering="entry__item__name")
+    def entry_item(self, obj):
+        return obj.entry.item.name
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "entry":
+            kwargs["queryset"] = entry_policy.instances_for(
+                request.user, "view", "change"
+            ).select_related(*PICKER_RELATED)
+            kwargs["form_class"] = EntryChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **kw):
+                kw["user"] = request.user
+                super().__init__(*args, **kw)
+
+        return RequestForm
+
+    def save_model(self, request, obj, form, change):
+        # The series lives where its entry does, owned by the entry's department.
+        obj.division_id = obj.entry.division_id
+        obj.department_id = obj.entry.department_id
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # Issues point at their series: a series is stopped (进行中 off), not deleted.
         return False

@@ -11,8 +11,9 @@ from catalog.models import CatalogEntry
 from . import services
 from .editor import BodyEditorWidget
 from .files import ALLOWED_TEXT, check_upload
-from .models import Publication, PublicationType, Theme
+from .models import Publication, PublicationSeries, PublicationType, Theme
 from .policies import publications as policy
+from .policies import series as series_policy
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -47,6 +48,16 @@ class PublicationForm(forms.ModelForm):
         help_text=f"可多选。只接受{ALLOWED_TEXT}，按文件内容检查类型。",
     )
 
+    # A plain field: the admin would make a DateTimeField a split date + time pair.
+    release_at = forms.DateTimeField(
+        label="定时发布时间",
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": 60}, format="%Y-%m-%dT%H:%M"
+        ),
+        help_text="留空则审核通过后立即发布；填写则审核通过后到点自动发布（须晚于现在，一年以内）。",
+    )
+
     class Meta:
         model = Publication
         fields = [
@@ -62,12 +73,16 @@ class PublicationForm(forms.ModelForm):
             "disclosure",
             "withheld_reason",
             "interprets",
+            "release_at",
+            "series",
+            "series_date",
         ]
         widgets = {
             "body": BodyEditorWidget(),
             # A date input only accepts ISO dates, whatever the locale's display format.
             "formed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "series_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     #: True when the page's 保存并提交审核 button sent the form (set by the admin).
@@ -107,6 +122,15 @@ class PublicationForm(forms.ModelForm):
             )
             field.empty_label = "（不是政策解读）"
             field.help_text = "仅“政策解读”类信息选择：它解读的政策文件。解读与该文件一并审核发布。"
+        if "series" in self.fields:
+            options = PublicationSeries.objects.filter(is_active=True).select_related("division")
+            if user is not None:
+                options = options.filter(pk__in=series_policy.instances_for(user, "change"))
+            self.fields["series"].queryset = options.order_by("division__lft", "name")
+            self.fields["series"].empty_label = "（不属于连续发布系列）"
+            self.fields[
+                "series"
+            ].help_text = "日报、周报等按期发布的信息选择所属系列，并填写期次日期。"
         if "disclosure" in self.fields:
             # Left out of a post, it stays as it was (主动公开 for a new item).
             self.fields["disclosure"].required = False
@@ -147,6 +171,7 @@ class PublicationForm(forms.ModelForm):
             entry = cleaned.get("entry") or (self.instance.entry if self.instance.pk else None)
             if entry is not None:
                 services.check_type_fits(self.values.get("pub_type"), entry)
+                services.check_series_fits(self.values.get("series"), entry)
             if "interprets" in self.fields:
                 services.check_interpretation(
                     self.values.get("pub_type"),
@@ -160,4 +185,43 @@ class PublicationForm(forms.ModelForm):
                         self.add_error(field, messages)
             else:
                 raise
+        return cleaned
+
+
+class PublicationSeriesForm(forms.ModelForm):
+    """A recurring series: its entry must be one the user files publications under."""
+
+    class Meta:
+        model = PublicationSeries
+        fields = ["entry", "name", "cadence", "due_time", "starts_on", "ends_on", "is_active"]
+        widgets = {
+            "due_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_entry(self):
+        from districts.policy import acting_department
+
+        entry: CatalogEntry = self.cleaned_data["entry"]
+        if self.instance.pk is not None and entry.pk != self.instance.entry_id:
+            raise ValidationError("系列建立后不能改到另一个目录事项；请另建系列。")
+        if not series_policy.allows(self.user, "add", entry.division):
+            raise ValidationError(f"您没有{entry.division.name}公开信息的填报权限。")
+        department = acting_department(self.user, entry.division)
+        if department is not None and entry.department_id != department.pk:
+            raise ValidationError(f"“{entry.item.name}”不由{department.name}承办。")
+        if entry.is_dropped:
+            raise ValidationError(f"“{entry.item.name}”已从目录中删减。")
+        return entry
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "结束日期不能早于起始日期。")
         return cleaned

@@ -110,6 +110,73 @@ class IndexSerial(models.Model):
         return f"{self.prefix} {self.year}: {self.last}"
 
 
+class PublicationSeries(models.Model):
+    """A recurring publication (日报告、日发布, a weekly bulletin…) and the cadence it promises.
+
+    Each issue is a publication filed under the series with the date it covers
+    (``series_date``); an expected date whose due time passed without a published issue is
+    a missing issue on the owner's working list (``publications.series``).
+    """
+
+    class Cadence(models.TextChoices):
+        DAILY = "daily", _("每日")
+        WORKDAY = "workday", _("每个工作日")
+        WEEKLY = "weekly", _("每周（同起始日的星期）")
+        MONTHLY = "monthly", _("每月（同起始日的日期）")
+
+    entry = models.ForeignKey(
+        CatalogEntry,
+        verbose_name=_("目录事项"),
+        on_delete=models.PROTECT,
+        related_name="publication_series",
+    )
+    # The entry's division, kept on the row so that scope filters need no join.
+    division = models.ForeignKey(
+        Division, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "districts.Department",
+        verbose_name=_("承办部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    name = models.CharField(_("系列名称"), max_length=100)
+    cadence = models.CharField(_("发布频次"), max_length=10, choices=Cadence.choices)
+    due_time = models.TimeField(
+        _("每期应发布时间"), help_text=_("当期日期的这个时间前应已发布，例如 10:00。")
+    )
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    is_active = models.BooleanField(_("进行中"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    class Meta:
+        verbose_name = _("连续发布系列")
+        verbose_name_plural = _("连续发布系列")
+        ordering = ["division", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "name"], name="publication_series_unique"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="publication_series_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_cadence_display()}）"
+
+
 class PublicationQuerySet(models.QuerySet):
     def within(self, division: Division) -> PublicationQuerySet:
         """Return the publications of ``division`` and of every division below it."""
@@ -154,6 +221,8 @@ class Publication(ProtectedReviewTrail):
         SUBMITTED = "submitted", _("待审核")
         #: Approved by the office; waits for the division's leader to sign it off (签发).
         SIGNOFF = "signoff", _("待签发")
+        #: Approved (and signed where needed) with a release time still to come (定时发布).
+        SCHEDULED = "scheduled", _("待定时发布")
         PUBLISHED = "published", _("已发布")
         WITHDRAWN = "withdrawn", _("已撤销发布")
         SUPERSEDED = "superseded", _("已被新版本替代")
@@ -259,6 +328,38 @@ class Publication(ProtectedReviewTrail):
     )
     interpretation_waiver = models.TextField(_("未附解读的理由"), blank=True)
 
+    # 定时发布: approved with this time still ahead, it waits as SCHEDULED and a beat job
+    # publishes it when the time comes (publications.services.publications_release_due).
+    release_at = models.DateTimeField(
+        _("定时发布时间"),
+        null=True,
+        blank=True,
+        help_text=_("留空则审核通过后立即发布；填写则审核通过后到点自动发布。"),
+    )
+    # 紧急发布 (突发事件): published at once by the office administrator with a reason; the
+    # office above reviews it afterwards, by ``urgent_review_due`` (working hours).
+    urgent_reason = models.TextField(_("紧急发布理由"), blank=True)
+    urgent_review_due = models.DateTimeField(_("补审期限"), null=True, blank=True)
+    urgent_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("补审人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    urgent_reviewed_at = models.DateTimeField(_("补审时间"), null=True, blank=True)
+    # One issue of a recurring series, covering ``series_date``.
+    series = models.ForeignKey(
+        PublicationSeries,
+        verbose_name=_("连续发布系列"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+    series_date = models.DateField(_("期次日期"), null=True, blank=True)
+
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -317,6 +418,7 @@ class Publication(ProtectedReviewTrail):
         permissions = [
             ("review_publication", _("可审核公开信息")),
             ("sign_publication", _("可签发公开信息")),
+            ("urgent_publication", _("可紧急发布公开信息")),
         ]
         constraints = [
             # What the public reads carries its publish time; a withdrawal says why.
@@ -344,6 +446,26 @@ class Publication(ProtectedReviewTrail):
                 condition=Q(status__in=["published", "withdrawn"]) & ~Q(index_no=""),
                 name="publication_index_no_unique",
             ),
+            # 定时发布 waits for a time; an urgent release names why and when review is due.
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(release_at__isnull=False),
+                name="publication_scheduled_release_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(urgent_reason="", urgent_review_due__isnull=True)
+                | (~Q(urgent_reason="") & Q(urgent_review_due__isnull=False)),
+                name="publication_urgent_due",
+            ),
+            # A series issue names its date, and a date has one published issue.
+            models.CheckConstraint(
+                condition=Q(series__isnull=True) | Q(series_date__isnull=False),
+                name="publication_series_date",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_date"],
+                condition=Q(status="published"),
+                name="publication_series_issue_unique",
+            ),
             # A revision replaces an earlier one and counts on from it.
             models.CheckConstraint(
                 condition=Q(replaces__isnull=True, revision=1)
@@ -361,6 +483,7 @@ class Publication(ProtectedReviewTrail):
             models.Index(fields=["status", "-published_at", "-id"], name="pub_status_published"),
             models.Index(fields=["status", "submitted_at", "id"], name="pub_status_submitted"),
             models.Index(fields=["-updated_at", "-id"], name="pub_updated"),
+            models.Index(fields=["status", "release_at"], name="pub_status_release"),
         ]
 
     def __str__(self) -> str:
@@ -441,6 +564,12 @@ class PublicationEvent(ReviewEvent):
         PRIVACY = "privacy", _("个人信息检查")
         MASK = "mask", _("遮盖个人信息")
         DUE = "due", _("重算公开期限")
+        SCHEDULE = "schedule", _("审核通过，定时发布")
+        RELEASE = "release", _("定时发布")
+        RELEASE_FAILED = "release_failed", _("定时发布未完成")
+        UNSCHEDULE = "unschedule", _("取消定时发布")
+        URGENT = "urgent", _("紧急发布")
+        URGENT_REVIEW = "urgent_review", _("紧急发布补审通过")
 
     publication = models.ForeignKey(
         Publication,

@@ -22,9 +22,16 @@ from portal.review_kernel import clean_reason, require_reviewer, require_status
 from workcalendar.calendar import CalendarNotCovered
 from workcalendar.deadlines import parse_time_limit
 
-from . import index_no, privacy, privacy_check
+from . import index_no, privacy, privacy_check, release
 from .files import check_upload
-from .models import Attachment, Publication, PublicationEvent, PublicationType, Theme
+from .models import (
+    Attachment,
+    Publication,
+    PublicationEvent,
+    PublicationSeries,
+    PublicationType,
+    Theme,
+)
 from .policies import publications as policy
 from .sanitise import clean_html, clean_text
 from .signals import publication_status_changed
@@ -45,6 +52,9 @@ EDITABLE = (
     "disclosure",
     "withheld_reason",
     "interprets",
+    "release_at",
+    "series",
+    "series_date",
 )
 LIMITS = {"title": 300, "doc_no": 100, "responsible_body": 200}
 LABELS = {f.name: str(f.verbose_name) for f in Publication._meta.get_fields() if f.concrete}
@@ -82,8 +92,12 @@ def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[
         try:
             if name == "body":
                 values[name] = clean_html(str(raw or ""))
-            elif name in ("formed_on", "expires_on"):
+            elif name in ("formed_on", "expires_on", "series_date"):
                 values[name] = _as_date(raw, label)
+            elif name == "release_at":
+                from .release import check_release_at
+
+                values[name] = check_release_at(raw)
             elif name in REFERENCES:
                 values[name] = _reference(name, raw)
             elif name in CHOICES:
@@ -120,6 +134,14 @@ def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[
         else:
             # A reason belongs to 不予公开 only; switching away drops it.
             values["withheld_reason"] = ""
+    if "series" in values or "series_date" in values:
+        if values.get("series") is None:
+            # A date belongs to a series issue only.
+            values["series_date"] = None
+        elif not values.get("series_date"):
+            errors.setdefault("series_date", []).append(
+                f"{LABELS['series_date']}：连续发布的每一期须填写它对应的日期。"
+            )
     expires = values.get("expires_on")
     if formed and expires and expires < formed:
         errors.setdefault("expires_on", []).append(
@@ -130,7 +152,12 @@ def clean_values(data: dict[str, Any], *, today: dt.date | None = None) -> dict[
     return values
 
 
-REFERENCES = {"pub_type": PublicationType, "theme": Theme, "interprets": Publication}
+REFERENCES = {
+    "pub_type": PublicationType,
+    "theme": Theme,
+    "interprets": Publication,
+    "series": PublicationSeries,
+}
 CHOICES = {
     "disclosure": Publication.Disclosure,
     "withheld_reason": Publication.WithheldReason,
@@ -197,6 +224,20 @@ def check_interpretation(
         )
     if user is not None and not policy.allows(user, "view", interprets):
         raise ValidationError({"interprets": [f"{label}：不存在，请从列表中选择。"]})
+
+
+def check_series_fits(series: PublicationSeries | None, entry: CatalogEntry) -> None:
+    """Raise ValidationError when ``series`` belongs to another catalog entry or has ended."""
+    if series is None:
+        return
+    if series.entry_id != entry.pk:
+        raise ValidationError(
+            {"series": [f"连续发布系列“{series.name}”属于另一个目录事项，请选择本事项的系列。"]}
+        )
+    if not series.is_active:
+        raise ValidationError(
+            {"series": [f"连续发布系列“{series.name}”已停止，不能再添加新一期。"]}
+        )
 
 
 def check_type_fits(pub_type: PublicationType | None, entry: CatalogEntry) -> None:
@@ -294,7 +335,7 @@ def _move(publication: Publication, to: str, action: str, user, reason: str = ""
 def _shown(name: str, value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, PublicationType | Theme | Publication):
+    if isinstance(value, PublicationType | Theme | Publication | PublicationSeries):
         return str(value)
     if name in CHOICES and value:
         return str(CHOICES[name](value).label)
@@ -341,6 +382,7 @@ def publication_create(
         **values,
     )
     check_type_fits(publication.pub_type, entry)
+    check_series_fits(publication.series, entry)
     check_interpretation(publication.pub_type, publication.interprets, user=user)
     publication.due_on, publication.due_note = due_for(entry, publication.formed_on)
     publication.full_clean()
@@ -381,6 +423,8 @@ def publication_update(*, publication: Publication, data: dict[str, Any], user) 
         return publication
     if "pub_type" in changes:
         check_type_fits(publication.pub_type, publication.entry)
+    if "series" in changes:
+        check_series_fits(publication.series, publication.entry)
     if "pub_type" in changes or "interprets" in changes:
         check_interpretation(
             publication.pub_type, publication.interprets, own_pk=publication.pk, user=user
@@ -585,6 +629,8 @@ def publication_approve(
     for companion in companions:
         try:
             _require_reviewer(user, companion)
+            # Released with its policy: at once, or at the policy's release time.
+            companion.release_at = publication.release_at
             _approve_one(companion, user, privacy_confirmed, now)
         except ValidationError as error:
             # One action approves both or neither: the transaction rolls the policy back too.
@@ -595,21 +641,10 @@ def publication_approve(
 
 
 def _approve_one(publication: Publication, user, privacy_confirmed: bool, now, waiver=""):
-    """Approve one locked, submitted publication: checks, privacy, then publish or 送签."""
+    """Approve one locked, submitted publication: checks, privacy, then publish, schedule
+    (定时发布) or 送签."""
     # Locked: a concurrent drop of the entry waits for this approval, or this for the drop.
-    entry = CatalogEntry.objects.select_for_update(of=("self",)).get(pk=publication.entry_id)
-    name, where = publication.entry.item.name, publication.entry.division.name
-    if entry.published_values is None or entry.published_values.get("is_dropped"):
-        raise ValidationError(
-            f"所属目录事项“{name}”尚未在{where}的目录中发布，请先审核发布目录事项。"
-        )
-    if entry.is_dropped:
-        # Dropped in the working copy, awaiting its own review: publishing under it now would
-        # put up information the catalog is about to stop promising.
-        raise ValidationError(
-            f"所属目录事项“{name}”已被删减（待审核），不能发布该信息；"
-            "请先处理目录事项的删减（审核退回或恢复事项）后再审核。"
-        )
+    release.check_still_publishable(publication)
     report = privacy_check.run(publication)
     if privacy_check.needs_confirmation(report) and not privacy_confirmed:
         raise ValidationError(
@@ -621,7 +656,13 @@ def _approve_one(publication: Publication, user, privacy_confirmed: bool, now, w
     _privacy(publication, user, "审核时", report=report, confirmed_at=confirmed)
     publication.reviewed_by, publication.reviewed_at = user, now
     publication.interpretation_waiver = waiver
-    fields = ["reviewed_by", "reviewed_at", "interpretation_waiver", *PRIVACY_FIELDS]
+    fields = [
+        "reviewed_by",
+        "reviewed_at",
+        "interpretation_waiver",
+        "release_at",
+        *PRIVACY_FIELDS,
+    ]
     if publication.division.signoff_required:
         # The division asks its leader to sign off what its office approved (送签).
         _move(
@@ -633,7 +674,7 @@ def _approve_one(publication: Publication, user, privacy_confirmed: bool, now, w
             fields=fields,
         )
         return
-    _publish(
+    release.publish_or_schedule(
         publication,
         user,
         now,
@@ -662,6 +703,17 @@ def _publish(
             user,
             reason=f"由第{publication.revision}版替代",
         )
+    if publication.series_id is not None:
+        taken = Publication.objects.filter(
+            series_id=publication.series_id,
+            series_date=publication.series_date,
+            status=Status.PUBLISHED,
+        ).exclude(pk=publication.pk)
+        if taken.exists():
+            raise ValidationError(
+                f"“{publication.series.name}”{publication.series_date:%Y-%m-%d}这一期已经发布；"
+                "要更正请在已发布的那一期上发起修订。"
+            )
     publication.published_at = now
     extra = ["published_at"]
     if not publication.index_no:
@@ -710,7 +762,9 @@ def _sign_one(publication: Publication, user, now) -> None:
             f"所属目录事项“{entry.item.name}”已被删减或尚未发布，不能签发；请退回后处理。"
         )
     publication.signed_by, publication.signed_at = user, now
-    _publish(publication, user, now, Action.SIGN, fields=["signed_by", "signed_at"])
+    release.publish_or_schedule(
+        publication, user, now, Action.SIGN, fields=["signed_by", "signed_at"]
+    )
     _notify("reviewed", publication, user)
 
 
@@ -869,7 +923,7 @@ def publication_revise(*, publication: Publication, user) -> Publication:
         validity=publication.validity,
         validity_note=publication.validity_note,
         changed_by_document=publication.changed_by_document,
-        **{name: getattr(publication, name) for name in EDITABLE},
+        **{name: getattr(publication, name) for name in EDITABLE if name != "release_at"},
     )
     draft.full_clean()
     draft.save()
@@ -934,10 +988,9 @@ def publications_recompute_due(*, publications=None) -> int:
 def _notify(kind: str, publication: Publication, user) -> None:
     from . import tasks
 
-    task = (
-        tasks.notify_publication_submitted
-        if kind == "submitted"
-        else tasks.notify_publication_reviewed
-    )
+    task = {
+        "submitted": tasks.notify_publication_submitted,
+        "urgent": tasks.notify_publication_urgent,
+    }.get(kind, tasks.notify_publication_reviewed)
     # Recorded with the commit (outbox): a broker outage delays the e-mail, never loses it.
     enqueue(task, publication.pk, getattr(user, "pk", None))

@@ -55,6 +55,39 @@ def notify_publication_submitted(self, publication_id: int, submitter_id: int | 
 
 
 @shared_task(**TASK_OPTIONS)
+def notify_publication_urgent(self, publication_id: int, publisher_id: int | None) -> int:
+    """Tell the office above that an item went out urgently and needs its review; return the
+    e-mail count."""
+    publication = (
+        Publication.objects.select_related("division", "entry__item")
+        .filter(pk=publication_id, status=Publication.Status.PUBLISHED)
+        .exclude(urgent_review_due=None)
+        .first()
+    )
+    if publication is None:
+        return 0
+    reviewers = reviewers_by_division([publication.division], publication_policy)
+    messages = [
+        message_for(
+            user,
+            "publication_urgent",
+            {"publication": publication, "publisher": User.objects.filter(pk=publisher_id).first()},
+        )
+        for user in reviewers[publication.division_id]
+        if user.pk != publisher_id
+    ]
+    return send_once(self.request.id or f"pub-urgent:{publication_id}", messages)
+
+
+@shared_task(**TASK_OPTIONS)
+def release_scheduled(self) -> int:
+    """Publish the scheduled publications that are due (定时发布); return how many went out."""
+    from .release import publications_release_due
+
+    return publications_release_due()
+
+
+@shared_task(**TASK_OPTIONS)
 def notify_publication_reviewed(self, publication_id: int, reviewer_id: int | None) -> int:
     """Tell the submitter that their publication was approved or returned; return the count."""
     publication = (
@@ -73,6 +106,7 @@ def notify_publication_reviewed(self, publication_id: int, reviewer_id: int | No
         {
             "publication": publication,
             "returned": publication.status == Publication.Status.DRAFT,
+            "scheduled": publication.status == Publication.Status.SCHEDULED,
             "reviewer": User.objects.filter(pk=reviewer_id).first(),
         },
     )

@@ -20,8 +20,11 @@ from catalog.models import Domain, ReviewStatus
 from catalog.policies import entries as entry_policy
 from districts import people
 
+from . import series as series_module
 from .models import Publication
 from .policies import publications as policy
+from .policies import series as series_policy
+from .release import urgent_pending_q
 
 Status = Publication.Status
 PAGE_SIZE = 50
@@ -31,6 +34,8 @@ TABS = {
     "todo": "待办",
     "review": "待审",
     "signoff": "待签",
+    "scheduled": "定时",
+    "urgent": "紧急待补审",
     "published": "已发",
 }
 
@@ -123,8 +128,13 @@ def tab_filters(user) -> dict[str, Q]:
     else:
         # Everyone else sees what their office approved and now waits for the leader.
         signing = view & Q(status=Status.SIGNOFF)
+    reviewing = policy.scope_q(user, "review") if _is_reviewer(user) else Q(pk__in=[])
     return {
         "todo": edit & Q(status=Status.DRAFT),
+        # What the user's office approved or wrote and the beat will release.
+        "scheduled": (view | reviewing) & Q(status=Status.SCHEDULED),
+        # Urgent releases until the office above has reviewed them: flagged to both.
+        "urgent": (view | reviewing) & urgent_pending_q(),
         "review": waiting,
         "signoff": signing,
         "published": view & Q(status=Status.PUBLISHED),
@@ -181,6 +191,9 @@ def pending(user) -> list[dict]:
         parts = []
         if _is_reviewer(user):
             parts.append(("公开信息", counts["review"], f"{worklist}?tab=review", ""))
+            if counts["urgent"]:
+                # Published before review (突发事件): the office above owes its review.
+                parts.append(("紧急发布待补审", counts["urgent"], f"{worklist}?tab=urgent", ""))
         if entry_policy.allows(user, "review"):
             changelist = reverse("admin:catalog_catalogentry_changelist")
             parts.append(("目录事项", waiting, f"{changelist}?status__exact=mine", ""))
@@ -284,6 +297,8 @@ def build(request) -> dict:
         "todo": [F("due_on").asc(nulls_last=True), "-updated_at"],
         "review": ["submitted_at", "id"],
         "signoff": ["reviewed_at", "id"],
+        "scheduled": ["release_at", "id"],
+        "urgent": ["urgent_review_due", "id"],
         "published": ["-published_at", "-id"],
     }[tab]
     try:
@@ -298,8 +313,10 @@ def build(request) -> dict:
         .order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     )
     today, soon = today_and_soon(request)
+    now = timezone.now()
     for row in rows:
         row.deadline_cell = deadline_html(row, today, soon)
+        row.review_overdue = row.urgent_review_due is not None and row.urgent_review_due < now
     # The 填报人 column names each author with the department they act for: one query.
     people.prime_rows(rows, "created_by")
 
@@ -327,6 +344,12 @@ def build(request) -> dict:
         },
         "notes": notes,
         "entries_waiting": entries_waiting(user),
+        # Issues of the user's recurring series whose due time passed unpublished.
+        "missing_issues": series_module.missing_issues(
+            series_policy.instances_for(user, "change"), now
+        )
+        if series_policy.allows(user, "change")
+        else [],
         "is_reviewer": _is_reviewer(user),
         "today": today,
     }

@@ -11,8 +11,8 @@ WorkingCalendar once and call its methods: it queries only for years it has not 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
 
 from .models import CalendarYear, SpecialDay
 
@@ -112,6 +112,16 @@ class WorkingCalendar:
                 remaining -= 1
         return day
 
+    def add_working_hours(
+        self, start: datetime, hours: float, day_start: time, day_end: time
+    ) -> datetime:
+        """Return the moment ``hours`` office hours after ``start`` (an aware datetime).
+
+        Office hours are ``day_start``–``day_end`` on working days (see add_office_hours).
+        Raise CalendarNotCovered when the period runs into a year not recorded.
+        """
+        return add_office_hours(self.is_working_day, start, hours, day_start, day_end)
+
     def next_working_day(self, d: date) -> date:
         """Return the first working day after ``d``."""
         return self.add_working_days(d, 1)
@@ -132,6 +142,36 @@ class WorkingCalendar:
             day += ONE_DAY
             count += self.is_working_day(day)
         return count
+
+
+def add_office_hours(
+    is_working_day: Callable[[date], bool],
+    start: datetime,
+    hours: float,
+    day_start: time,
+    day_end: time,
+) -> datetime:
+    """Return the moment ``hours`` office hours after ``start`` (an aware datetime).
+
+    Office hours are ``day_start``–``day_end`` on the days ``is_working_day`` accepts; time
+    outside them does not count, so a start on a Saturday evening counts from the next working
+    morning.
+    """
+    tz = start.tzinfo
+    left = timedelta(hours=hours)
+    day, moment = start.date(), start
+    # Bounded: each pass moves on a day, and no sane number of hours needs years of them.
+    for _ in range(400 + int(hours)):
+        opens = datetime.combine(day, day_start, tzinfo=tz)
+        closes = datetime.combine(day, day_end, tzinfo=tz)
+        if moment < closes and is_working_day(day):
+            begin = max(moment, opens)
+            if begin + left <= closes:
+                return begin + left
+            left -= closes - begin
+        day += ONE_DAY
+        moment = datetime.combine(day, time.min, tzinfo=tz)
+    raise ValueError(f"{hours} office hours is more than this calendar counts.")
 
 
 def _year_bounds(first: date, last: date) -> tuple[int, int]:

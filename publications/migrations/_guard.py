@@ -18,6 +18,9 @@ GUARDED = (
     "index_no",
 )
 
+#: From 0009: a published issue also keeps the series and date it was published as.
+GUARDED_0009 = (*GUARDED, "series_id", "series_date")
+
 
 def _sqlite(columns):
     # Both triggers, created afresh: adding columns with defaults makes SQLite rebuild the
