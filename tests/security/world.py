@@ -13,6 +13,7 @@ product's permission code.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,6 +48,7 @@ from publications.models import (
     Attachment,
     Publication,
     PublicationEvent,
+    PublicationSeries,
     PublicationType,
     Theme,
 )
@@ -134,6 +136,7 @@ KIND_RULES = {
     "catalog.domainreview": STAFF,
     "publications.publicationtype": STAFF,
     "publications.theme": STAFF,
+    "publications.publicationseries": DIVISION,
     "catalog.catalogentry": DIVISION,
     "catalog.catalogevent": DIVISION,
     "catalog.guidelink": DIVISION,
@@ -285,6 +288,18 @@ def build_world() -> World:
         entries_submit(entries=[entries[key]], user=users[label])
     entries_approve(entries=[entries[(PODZIJIE, "plain")]], user=users["tianxin-reviewer"])
     entry_drop(entry=entries[(CHAOYANG, "service")], user=None, confirm=True)
+    # One recurring series per division, on its published entry.
+    for code in WORLD_CODES:
+        entry = entries[(code, "plain")]
+        PublicationSeries.objects.create(
+            entry=entry,
+            division=entry.division,
+            department=entry.department,
+            name=f"日报-{code}",
+            cadence=PublicationSeries.Cadence.DAILY,
+            due_time=dt.time(10),
+            starts_on=dt.date(2026, 11, 2),
+        )
 
     # Publications in every state in every division, through the review chain.
     def chain(entries_by_level, users_by_level) -> Office:
@@ -428,6 +443,7 @@ def _catalogue(users, divisions, entries, publications) -> World:
         "catalog.catalogevent": first_per_division(scoped(CatalogEvent, "division__code")),
         "catalog.guidelink": scoped(GuideLink, "entry__division__code"),
         "publications.publication": scoped(Publication, "division__code"),
+        "publications.publicationseries": scoped(PublicationSeries, "division__code"),
         "publications.publicationevent": first_per_division(
             scoped(PublicationEvent, "division__code")
         ),
