@@ -288,8 +288,6 @@ def publication_publish_urgent(
             f"紧急发布须由{publication.division.name}政务公开办的管理员操作，您无权紧急发布。"
         )
     _require_status(publication, "紧急发布", Status.DRAFT, Status.SUBMITTED)
-    if publication.entry.is_dropped:
-        raise ValidationError(f"所属目录事项“{publication.entry.item.name}”已删减，不能发布。")
     check_still_publishable(publication)
     if publication.pub_type_id and publication.pub_type.needs_interpretation:
         raise ValidationError(
