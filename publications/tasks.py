@@ -107,7 +107,8 @@ def notify_publication_reviewed(self, publication_id: int, reviewer_id: int | No
             "publication": publication,
             "returned": publication.status == Publication.Status.DRAFT,
             "scheduled": publication.status == Publication.Status.SCHEDULED,
-            "reviewer": User.objects.filter(pk=reviewer_id).first(),
+            # The release job sends this with no reviewer: name whoever approved the item.
+            "reviewer": User.objects.filter(pk=reviewer_id or publication.reviewed_by_id).first(),
         },
     )
     return send_once(self.request.id or f"pub-reviewed:{publication_id}", [message])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -31,8 +32,13 @@ def database_url() -> str:
     return f"postgres://{user}@{host}:{port}/{s['NAME']}"
 
 
-def start_worker(queue: str, log_path: Path, **env_extra: str) -> subprocess.Popen:
-    """Start a solo-pool worker on ``queue`` in its own process group; log to ``log_path``."""
+def start_worker(
+    queue: str, log_path: Path, *, extra_args: Sequence[str] = (), **env_extra: str
+) -> subprocess.Popen:
+    """Start a solo-pool worker on ``queue`` in its own process group; log to ``log_path``.
+
+    ``extra_args`` go on the worker's command line (``-B`` and ``-s`` for an embedded beat).
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings_test",
@@ -59,6 +65,7 @@ def start_worker(queue: str, log_path: Path, **env_extra: str) -> subprocess.Pop
             "--without-heartbeat",
             "-l",
             "INFO",
+            *extra_args,
         ],
         cwd=ROOT,
         env=env,

@@ -69,6 +69,24 @@ def test_the_release_job_publishes_what_is_due_once(office, client):
     assert client.get(url).status_code == 200
 
 
+def test_the_release_tells_the_submitter_and_names_who_approved(
+    office, mailoutbox, django_capture_on_commit_callbacks
+):
+    # The release job has no reviewer of its own: the notice must still render (it once
+    # failed in the worker on a missing reviewer) and name whoever approved the item.
+    item = scheduled(office, hours=1)
+    item.submitted_by.email = "editor@example.gov.cn"
+    item.submitted_by.save(update_fields=["email"])
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert release.publications_release_due(now=timezone.now() + dt.timedelta(hours=2)) == 1
+    mails = [m for m in mailoutbox if item.title[:20] in m.subject]
+    assert len(mails) == 1 and "已发布" in mails[0].subject
+    approver = office.reviewer_for("township")
+    name = approver.get_full_name() or approver.username
+    assert f"审核人：{name}" in mails[0].body
+
+
 def test_the_public_division_list_shows_a_released_item(office, client):
     item = scheduled(office, hours=1, title="定时发布的通知")
     page = reverse("portal:division_publications", kwargs={"slug": item.division.slug})
