@@ -116,6 +116,8 @@ PARAMETERS: dict[str, Callable[[str], str]] = {
     "type": lambda raw: _pattern(raw, r"[a-z][a-z0-9-]{0,19}"),
     "theme": lambda raw: _pattern(raw, r"\d{2}(?:\.\d{2})?"),
     "year": lambda raw: _pattern(raw, r"20\d{2}"),
+    # A version of the 政府信息公开指南.
+    "v": lambda raw: _pattern(raw, r"[1-9]\d{0,3}"),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
@@ -41,6 +43,36 @@ def column_nav() -> dict:
     return {"city": city, "counties": counties}
 
 
+def site_identity() -> dict:
+    """Return the footer's site identity from settings: who runs the site, how to reach them,
+    and its 网站标识码 and filings with links to the registers (empty values left out)."""
+    psb_digits = re.sub(r"\D", "", settings.SITE_PSB)
+    contact = "　".join(
+        part
+        for part in (
+            f"地址：{settings.SITE_ADDRESS}" if settings.SITE_ADDRESS else "",
+            f"邮编：{settings.SITE_POSTCODE}" if settings.SITE_POSTCODE else "",
+            f"电话：{settings.SITE_PHONE}" if settings.SITE_PHONE else "",
+        )
+        if part
+    )
+    return {
+        "sponsor": settings.SITE_SPONSOR,
+        "operator": settings.SITE_OPERATOR,
+        "contact": contact,
+        "email": settings.SITE_EMAIL,
+        "id_code": settings.SITE_ID_CODE,
+        "icp": settings.SITE_ICP,
+        "icp_url": settings.SITE_ICP_URL if settings.SITE_ICP else "",
+        "psb": settings.SITE_PSB,
+        "psb_url": settings.SITE_PSB_URL.format(code=psb_digits) if psb_digits else "",
+        "gov_mark_url": settings.SITE_GOV_MARK_URL,
+        "gov_mark_image": settings.SITE_GOV_MARK_IMAGE,
+        # A demo has no filings of its own; the footer says so instead of inventing numbers.
+        "unfiled": settings.DEMO_MODE and not (settings.SITE_ID_CODE or settings.SITE_ICP),
+    }
+
+
 def site(request):
     """Return the site name, the demo flag, the display mode and the "1+9" navigation.
 
@@ -53,4 +85,5 @@ def site(request):
         "A11Y_MODE": mode,
         "A11Y_LARGE": mode == A11Y_LARGE,
         "COLUMN_NAV": SimpleLazyObject(column_nav),
+        "SITE_IDENTITY": SimpleLazyObject(site_identity),
     }

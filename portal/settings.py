@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "guides",
     "workcalendar",
     "publications",
+    "disclosure",
     "search",
     "outbox",
     # The provincial platform simulator: an app only so that manage.py finds
@@ -306,6 +307,26 @@ PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=600)
 # Labels the whole site as holding demonstration data (set by `make run`; off in production).
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
 SITE_NAME = env.str("SITE_NAME", default="长沙市基层政务公开标准目录平台")
+# The site's identity, shown in every page's footer as 《政府网站发展指引》 (国办发〔2017〕47号)
+# asks: 主办/承办单位, contact, 网站标识码, ICP and 公安机关 filings (each linked to the
+# register), the 党政机关网站标识 (its certificate link and image, from the 机构编制 authority).
+# Empty values are left out of the footer; outside demo mode a system check warns about them.
+SITE_SPONSOR = env.str("SITE_SPONSOR", default="长沙市人民政府办公厅")
+SITE_OPERATOR = env.str("SITE_OPERATOR", default="")
+SITE_ADDRESS = env.str("SITE_ADDRESS", default="")
+SITE_POSTCODE = env.str("SITE_POSTCODE", default="")
+SITE_PHONE = env.str("SITE_PHONE", default="")
+SITE_EMAIL = env.str("SITE_EMAIL", default="")
+SITE_ID_CODE = env.str("SITE_ID_CODE", default="")
+SITE_ICP = env.str("SITE_ICP", default="")
+SITE_ICP_URL = env.str("SITE_ICP_URL", default="https://beian.miit.gov.cn/")
+SITE_PSB = env.str("SITE_PSB", default="")
+# {code}: the digits of SITE_PSB (湘公网安备43010202000001号 → 43010202000001).
+SITE_PSB_URL = env.str(
+    "SITE_PSB_URL", default="https://www.beian.gov.cn/portal/registerSystemInfo?recordcode={code}"
+)
+SITE_GOV_MARK_URL = env.str("SITE_GOV_MARK_URL", default="")
+SITE_GOV_MARK_IMAGE = env.str("SITE_GOV_MARK_IMAGE", default="")
 # Publication attachments: the largest file accepted, checked by the upload itself.
 PUBLICATION_ATTACHMENT_MAX_BYTES = env.int(
     "PUBLICATION_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from disclosure import views as disclosure
 from search.views import search
 
 from . import feeds, views
@@ -39,6 +40,33 @@ urlpatterns = [
         feeds.DomainAtomFeed(),
         name="domain_feed_atom",
     ),
+    # The 政府信息公开 column and its five entrances (国办公开办函〔2019〕61号).
+    path("d/<slug:slug>/xxgk/", cached_page(division_scope)(disclosure.column), name="xxgk"),
+    path(
+        "d/<slug:slug>/xxgk/zhinan/",
+        cached_page(division_scope, params=("v",))(disclosure.guide),
+        name="xxgk_guide",
+    ),
+    path(
+        "d/<slug:slug>/xxgk/zhidu/",
+        cached_page(division_scope, params=("page",))(disclosure.rules),
+        name="xxgk_rules",
+    ),
+    path(
+        "d/<slug:slug>/xxgk/fdzdgk/",
+        cached_page(division_scope)(disclosure.statutory),
+        name="xxgk_statutory",
+    ),
+    path(
+        "d/<slug:slug>/xxgk/nianbao/",
+        cached_page(division_scope, params=("page",))(disclosure.reports),
+        name="xxgk_reports",
+    ),
+    path(
+        "d/<slug:slug>/xxgk/ysqgk/",
+        cached_page(division_scope)(disclosure.apply),
+        name="xxgk_apply",
+    ),
     # After every fixed "d/<slug>/<word>/" route: a domain slug never shadows them.
     path(
         "d/<slug:slug>/<slug:domain_slug>/",
@@ -49,5 +77,7 @@ urlpatterns = [
     path("guide/<str:unify_id>/", cached_page(guide_scope)(views.guide), name="guide"),
     path("p/<int:pk>/", cached_page(publication_scope)(views.publication), name="publication"),
     path("search/", search, name="search"),
+    path("sitemap/", cached_page(home_scope)(views.site_map), name="site_map"),
+    path("accessibility/", cached_page(home_scope)(views.accessibility), name="accessibility"),
     path("attachment/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -10,10 +10,11 @@ from .columns import (
     publication,
 )
 from .home import home
-from .pages import attachment, guide, healthz
+from .pages import accessibility, attachment, guide, healthz, site_map
 
 __all__ = [
     "a11y_toggle",
+    "accessibility",
     "attachment",
     "division",
     "division_banner",
@@ -24,4 +25,5 @@ __all__ = [
     "healthz",
     "home",
     "publication",
+    "site_map",
 ]

@@ -48,6 +48,23 @@ def _page(request, queryset, count: int | None = None):
     return paginator.get_page(_page_number(request))
 
 
+def column_id(division: Division) -> int:
+    """Return the id of the "1+9" column that holds ``division``: itself for the city and a
+    district, the district for a township (the header highlights it)."""
+    return division.pk if division.depth <= 1 else division.parent_id
+
+
+def chain(division: Division) -> list[Division]:
+    """Return the division's ancestors, root first, through its ``parent`` links (no query
+    when they were loaded with select_related("division__parent__parent"))."""
+    trail = []
+    current = division.parent
+    while current is not None:
+        trail.append(current)
+        current = current.parent
+    return trail[::-1]
+
+
 def _public_publications():
     return Publication.objects.public().select_related(
         "division", "entry__item__first_level__domain"
@@ -68,6 +85,7 @@ def division(request, slug):
         {
             "division": division,
             "ancestors": list(division.ancestors()),
+            "nav_column_id": column_id(division),
             "domains": list(domains_with_counts(division)),
             "children": list(children_with_counts(division)),
             "latest": latest,
@@ -115,6 +133,7 @@ def division_publications(request, slug):
         {
             "division": division,
             "ancestors": list(division.ancestors()),
+            "nav_column_id": column_id(division),
             "page": page,
             "types": types,
             "themes": themes,
@@ -136,6 +155,7 @@ def domain(request, slug, domain_slug):
         {
             "division": division,
             "ancestors": list(division.ancestors()),
+            "nav_column_id": column_id(division),
             "domain": domain,
             "table": domain_table(division, domain),
         },
@@ -155,7 +175,7 @@ def entry(request, pk):
     entry = get_object_or_404(
         CatalogEntry.objects.public()
         .with_item()
-        .select_related("guide_link__guide")
+        .select_related("guide_link__guide", "division__parent__parent")
         .annotate(
             n_publications=Coalesce(Subquery(published_here, output_field=IntegerField()), Value(0))
         ),
@@ -174,6 +194,8 @@ def entry(request, pk):
         "portal/entry_detail.html",
         {
             "entry": entry,
+            "ancestors": chain(entry.division),
+            "nav_column_id": column_id(entry.division),
             "page": page,
             "is_service": is_service,
             "guide": link.guide if is_service and link is not None else None,
@@ -185,7 +207,7 @@ def publication(request, pk):
     """Show a published publication; an older revision leads to the one that replaced it."""
     item = get_object_or_404(
         Publication.objects.select_related(
-            "division",
+            "division__parent__parent",
             "entry__item__first_level__domain",
             "replaced_by",
             "pub_type",
@@ -211,6 +233,8 @@ def publication(request, pk):
         "portal/publication_detail.html",
         {
             "publication": item,
+            "ancestors": chain(item.division),
+            "nav_column_id": column_id(item.division),
             "body": clean_html(item.body),
             # The entry may have been dropped since: then its page is gone, so no link to it.
             "entry_public": published is not None and not published.is_dropped,

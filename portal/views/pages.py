@@ -9,13 +9,17 @@ from guides.models import Guide
 from publications.models import Attachment, Publication
 from publications.policies import attachments as attachment_policy
 
+from .columns import chain, column_id
+
 
 def guide(request, unify_id):
     """Show a service guide as synced (我要看), where to apply (我要办) and its catalog entries.
 
     A withdrawn guide still answers, saying so, so that old links explain what happened.
     """
-    item = get_object_or_404(Guide.objects.select_related("division"), unify_id=unify_id)
+    item = get_object_or_404(
+        Guide.objects.select_related("division__parent__parent"), unify_id=unify_id
+    )
     entries = (
         CatalogEntry.objects.public()
         .filter(guide_link__guide=item)
@@ -27,6 +31,8 @@ def guide(request, unify_id):
         "portal/guide_detail.html",
         {
             "guide": item,
+            "ancestors": chain(item.division) if item.division else [],
+            "nav_column_id": column_id(item.division) if item.division else None,
             "withdrawn": item.status == Guide.Status.WITHDRAWN,
             "entries": entries,
         },
@@ -66,3 +72,39 @@ def healthz(request):
     if request.GET.get("format") == "json":
         return JsonResponse({"status": "ok"})
     return HttpResponse("ok", content_type="text/plain")
+
+
+def site_map(request):
+    """Show the human site map (网站地图): every column, its 政府信息公开 entrances and the
+    site-wide pages. Two queries: the division tree and the domains."""
+    from catalog.models import Domain
+    from districts.models import Division
+
+    rows = list(
+        Division.objects.only("id", "name", "slug", "parent_id", "level", "depth", "code").order_by(
+            "tree_id", "lft"
+        )
+    )
+    children: dict[int | None, list] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    city = next(iter(children.get(None, [])), None)
+    counties = [
+        (county, children.get(county.pk, []))
+        for county in children.get(getattr(city, "pk", -1), [])
+    ]
+    return render(
+        request,
+        "portal/site_map.html",
+        {
+            "city": city,
+            "counties": counties,
+            "domains": list(Domain.objects.order_by("display_order", "name")),
+        },
+    )
+
+
+def accessibility(request):
+    """Show the accessibility statement (无障碍声明): what the site does for older and disabled
+    readers, what is known not to work, and whom to tell."""
+    return render(request, "portal/accessibility.html")

@@ -86,15 +86,18 @@ def test_the_page_shows_every_fact_the_body_and_the_attachments(client, office, 
     assert "（PDF，" in html and '附件<span class="muted">（2个）' in html
 
 
-def test_breadcrumbs_lead_through_division_domain_and_item(client, office, media):
+def test_breadcrumbs_lead_through_ancestors_division_domain_and_item(client, office, media):
     item = published(office, files=0)
     entry = office.entries["township"]
     html = page(client, item.get_absolute_url())
     crumbs = re.search(r'<nav class="breadcrumbs".*?</nav>', html, re.S).group(0)
     links = re.findall(r'href="([^"]+)"', crumbs)
     domain = entry.item.first_level.domain
+    # The same trail as the township's own pages: 首页 › 市 › 区 › 街道 › 领域 › 事项 › 标题.
     assert links == [
         reverse("portal:home"),
+        entry.division.parent.parent.get_absolute_url(),
+        entry.division.parent.get_absolute_url(),
         entry.division.get_absolute_url(),
         reverse("portal:domain", args=[entry.division.slug, domain.slug]),
         entry.get_absolute_url(),

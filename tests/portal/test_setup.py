@@ -21,6 +21,11 @@ PRODUCTION_ENV = {
     "DEBUG": "False",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "disclosure.example.gov.cn",
+    # The footer identity a government site must show (disclosure.W001 warns without it).
+    "SITE_ID_CODE": "4301000001",
+    "SITE_ICP": "湘ICP备00000000号",
+    "SITE_PSB": "湘公网安备43010202000001号",
+    "SITE_PHONE": "0731-00000000",
 }
 
 
@@ -43,6 +48,17 @@ def test_check_deploy_is_clean_with_production_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_production_site_without_its_identity_is_warned():
+    env = {**PRODUCTION_ENV, "SITE_ICP": "", "SITE_PSB": ""}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 1
+    assert "disclosure.W001" in result.stderr + result.stdout
+    assert "SITE_ICP, SITE_PSB" in result.stderr + result.stdout
+    bad = {**PRODUCTION_ENV, "SITE_PSB_URL": "https://www.beian.gov.cn/"}
+    result = run_manage("check", "--deploy", env=bad)
+    assert result.returncode == 1 and "disclosure.E001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():

@@ -39,6 +39,7 @@ from catalog.models import (
 )
 from catalog.review import catalog_publish_as_loaded, entries_approve, entries_submit
 from catalog.services import catalog_derive, entry_create, entry_drop, entry_update
+from disclosure.models import GuideVersion
 from districts.models import Department, Division, Membership, Role
 from districts.services import membership_grant
 from guides.models import Guide, SyncFailure, SyncRun
@@ -137,6 +138,7 @@ KIND_RULES = {
     "publications.publicationtype": STAFF,
     "publications.theme": STAFF,
     "publications.publicationseries": DIVISION,
+    "disclosure.guideversion": DIVISION,
     "catalog.catalogentry": DIVISION,
     "catalog.catalogevent": DIVISION,
     "catalog.guidelink": DIVISION,
@@ -301,6 +303,18 @@ def build_world() -> World:
             starts_on=dt.date(2026, 11, 2),
         )
 
+    # One 政府信息公开指南 version per division.
+    for code in WORLD_CODES:
+        GuideVersion.objects.create(
+            division=divisions[code],
+            version=1,
+            office_name=f"政务公开办-{code}",
+            address="示例路1号",
+            hours="工作日",
+            phone="0731-00000000",
+            change_note="首次发布",
+        )
+
     # Publications in every state in every division, through the review chain.
     def chain(entries_by_level, users_by_level) -> Office:
         return Office(
@@ -444,6 +458,7 @@ def _catalogue(users, divisions, entries, publications) -> World:
         "catalog.guidelink": scoped(GuideLink, "entry__division__code"),
         "publications.publication": scoped(Publication, "division__code"),
         "publications.publicationseries": scoped(PublicationSeries, "division__code"),
+        "disclosure.guideversion": scoped(GuideVersion, "division__code"),
         "publications.publicationevent": first_per_division(
             scoped(PublicationEvent, "division__code")
         ),

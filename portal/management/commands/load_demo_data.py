@@ -8,6 +8,7 @@ from catalog.demo_departments import build_demo_departments
 from catalog.models import CatalogEntry, Domain, DomainReview, ReviewStatus
 from catalog.review import catalog_publish_as_loaded
 from catalog.services import catalog_derive_tree
+from disclosure.demo import build_demo_guides
 from districts.models import Department, Division, Role
 from districts.services import demo_user, membership_grant
 from publications.demo import build_demo_publications
@@ -104,6 +105,8 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             made = build_demo_publications()
         self.stdout.write(f"演示公开信息新增 {made} 条（草稿、待审核、已退回、已发布各有）。")
+        guides = build_demo_guides()
+        self.stdout.write(f"演示政府信息公开指南新增 {guides} 份。")
 
         self.stdout.write(
             f"统计：区划 {Division.objects.count()}"
