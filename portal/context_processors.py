@@ -47,7 +47,7 @@ def site_identity() -> dict:
     """Return the footer's site identity from settings: who runs the site, how to reach them,
     and its 网站标识码 and filings with links to the registers (empty values left out)."""
     psb_digits = re.sub(r"\D", "", settings.SITE_PSB)
-    contact = "　".join(
+    contact_parts = [
         part
         for part in (
             f"地址：{settings.SITE_ADDRESS}" if settings.SITE_ADDRESS else "",
@@ -55,11 +55,12 @@ def site_identity() -> dict:
             f"电话：{settings.SITE_PHONE}" if settings.SITE_PHONE else "",
         )
         if part
-    )
+    ]
     return {
         "sponsor": settings.SITE_SPONSOR,
         "operator": settings.SITE_OPERATOR,
-        "contact": contact,
+        "contact": "　".join(contact_parts),
+        "contact_parts": contact_parts,
         "email": settings.SITE_EMAIL,
         "id_code": settings.SITE_ID_CODE,
         "icp": settings.SITE_ICP,
