@@ -7,7 +7,7 @@ from django.core.checks import Error, Warning, register
 
 # 网站标识码: 10 characters; observed forms are a 6-digit division code and a 4-digit serial
 # (4301000001) and "bm" and 8 digits for State Council departments; the formal rule is not
-# published (site-rules.md: unverified), so other forms only warn.
+# published (docs/site-rules.md: unverified), so other forms only warn.
 ID_CODE = re.compile(r"^(\d{10}|bm\d{8}|\d{2}BM\d{6})$")
 
 
