@@ -388,10 +388,14 @@ class CatalogEntry(ReviewTrail):
                 name="entry_department",
             ),
             models.Index(
-                fields=["checked_by"], condition=Q(checked_by__isnull=False), name="entry_checked_by"
+                fields=["checked_by"],
+                condition=Q(checked_by__isnull=False),
+                name="entry_checked_by",
             ),
             models.Index(
-                fields=["updated_by"], condition=Q(updated_by__isnull=False), name="entry_updated_by"
+                fields=["updated_by"],
+                condition=Q(updated_by__isnull=False),
+                name="entry_updated_by",
             ),
         ]
         permissions = [("review_catalogentry", _("可审核目录事项"))]

@@ -239,14 +239,30 @@ def publication(request, pk):
             # The entry may have been dropped since: then its page is gone, so no link to it.
             "entry_public": published is not None and not published.is_dropped,
             # 解读 beside its policy, both ways (only what is public).
-            "interpretations": list(item.interpretations.public().order_by("published_at", "pk")),
-            "interprets": item.interprets
-            if item.interprets is not None
-            and item.interprets.status == Publication.Status.PUBLISHED
-            and item.interprets.disclosure == Publication.Disclosure.ACTIVE
-            else None,
+            # Any revision's: a revised policy keeps its 索引号, and the 解读 filed under an
+            # earlier version still explains it.
+            "interpretations": list(
+                Publication.objects.public()
+                .filter(interprets__index_no=item.index_no)
+                .order_by("published_at", "pk")
+                if item.index_no
+                else item.interpretations.public().order_by("published_at", "pk")
+            ),
+            "interprets": _current_version(item.interprets),
         },
     )
+
+
+def _current_version(policy: Publication | None) -> Publication | None:
+    """Return the public version of ``policy``: itself, the revision that replaced it (same
+    索引号; one query, only then), or None when no version is public."""
+    if policy is None or policy.disclosure != Publication.Disclosure.ACTIVE:
+        return None
+    if policy.status == Publication.Status.PUBLISHED:
+        return policy
+    if policy.status == Publication.Status.SUPERSEDED and policy.index_no:
+        return Publication.objects.public().filter(index_no=policy.index_no).first()
+    return None
 
 
 def division_banner(request, slug):

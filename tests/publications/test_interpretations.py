@@ -173,6 +173,34 @@ def test_the_pages_link_both_ways(client, office):  # noqa: F811
     assert "（芙政发〔2026〕1号）的解读" in reading_page
 
 
+def test_a_revised_policy_still_shows_its_interpretation(client, office):  # noqa: F811
+    # The 解读 names the first version; the revision keeps the 索引号, so the current page
+    # still lists the 解读, and the 解读's link leads to the current version.
+    rule = draft(office, "芙蓉区城乡低保认定办法", "guifanxing", doc_no="芙政发〔2026〕1号")
+    reading = draft(office, "《芙蓉区城乡低保认定办法》解读", "jiedu", interprets=rule.pk)
+    submit(office, rule, reading)
+    reviewer = office.reviewer_for("district")
+    services.publication_approve(publication=rule, user=reviewer)
+    editor = office.user(Role.EDITOR, "district")
+    revision = services.publication_revise(publication=fresh(rule), user=editor)
+    services.publication_update(
+        publication=revision, data={"title": "芙蓉区城乡低保认定办法（修订）"}, user=editor
+    )
+    services.publication_submit(publication=revision, user=editor)
+    services.publication_approve(
+        publication=revision, user=reviewer, interpretation_waiver="原解读仍适用于修订后的条文"
+    )
+    assert fresh(rule).status == Status.SUPERSEDED
+    page = client.get(revision.get_absolute_url()).content.decode()
+    section = page[page.index('<section class="interpretations"') :]
+    assert f'href="{reading.get_absolute_url()}"' in section
+    followed = client.get(reading.get_absolute_url()).content.decode()
+    assert f'本文是对<a href="{revision.get_absolute_url()}">' in followed
+    assert "芙蓉区城乡低保认定办法（修订）" in followed
+    # The old version's own address leads to the current one as well.
+    assert client.get(rule.get_absolute_url()).url == revision.get_absolute_url()
+
+
 def test_the_admin_form_offers_policies_in_scope_and_the_reviewer_a_reason_field(client, office):  # noqa: F811
     rule = draft(office, "办法", "guifanxing")
     client.force_login(office.user(Role.EDITOR, "district"))
