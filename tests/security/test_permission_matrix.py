@@ -20,8 +20,8 @@ dept draft entry × edit"):
   department (always refused) or another department of the entry's own division (the office's
   coordination only);
 * the review URLs the admin exposes (``<pk>/review/<action>/``): submit, recall, approve,
-  return for both; check (业务审核通过) for entries; sign, sign_return, withdraw, revise for
-  publications. Each is tried on the rows in the state it starts from (a draft is submitted, a
+  return for both; check (业务审核通过) for entries; sign, sign_return, withdraw, revise and
+  urgent (紧急发布) for publications. Each is tried on the rows in the state it starts from (a draft is submitted, a
   submitted row recalled, checked, approved or returned, …);
 * ``add-entry`` / ``add-entry-choices`` / ``add-entry-department`` / ``add-publication`` /
   ``add-publication-choices``: the add forms, the divisions and entries they accept, and forged
@@ -130,7 +130,8 @@ GRANTS = {
     "publication": {
         EDITOR: {"view", "change", "add"},
         REVIEWER: {"view", "review"},
-        ADMINISTRATOR: {"view", "change", "add", "review"},
+        # 紧急发布 (README "Publishing and review"): the division's own office administrator.
+        ADMINISTRATOR: {"view", "change", "add", "review", "urgent"},
         LEADER: {"view", "sign"},
     },
 }
@@ -166,9 +167,10 @@ def may(who: Who, action: str, kind: str, division: str, owner: str = "office") 
         if who.dept:
             return False
         return within(division, who.level) and (division != who.level or who.level == "city")
-    if action == "sign":
-        # The division's own 签发 leader signs what its office approved.
-        return division == who.level
+    if action in ("sign", "urgent"):
+        # The division's own 签发 leader signs what its office approved; its own office
+        # administrator publishes urgently (never the office above, nor a department).
+        return division == who.level and not who.dept
     if action == "add" and kind == "entry":
         # Townships only subtract (做减法): no new entries there, nor by a township's staff.
         if who.level in TOWNSHIPS or division in TOWNSHIPS:
@@ -212,6 +214,8 @@ TRANSITIONS = {
         "withdraw": (("change", "review"), "published", "withdrawn"),
         # A new draft revision, owned like the published one.
         "revise": (("change",), "published", "revised"),
+        # 紧急发布: published at once, sign-off and review skipped (reviewed afterwards).
+        "urgent": (("urgent",), "draft", "published"),
     },
 }
 
@@ -797,6 +801,7 @@ def observe_transition(action):
                 "reason": "矩阵退回",
                 "sign_reason": "矩阵签发退回",
                 "withdraw_reason": "矩阵撤销",
+                "urgent_reason": "矩阵紧急发布",
             }
 
             checked = model.objects.get(pk=pk).checked_at if action == "check" else None
