@@ -118,7 +118,7 @@ def test_district_to_domain_to_item_to_publication(live_server, column, public_p
     page.wait_for_url("**/entry/*/")
     assert page.locator("h1").inner_text() == "低保资金发放"
     crumbs = page.locator("nav.breadcrumbs a")
-    assert crumbs.all_inner_texts() == ["首页", "芙蓉区", "社会救助"]
+    assert crumbs.all_inner_texts() == ["首页", "长沙市", "芙蓉区", "社会救助"]
     if phone:
         no_sideways_scroll(page)
     shot(page, f"columns-3-item-{size}")
@@ -127,6 +127,7 @@ def test_district_to_domain_to_item_to_publication(live_server, column, public_p
     page.wait_for_url("**/p/*/")
     assert page.locator("nav.breadcrumbs a").all_inner_texts() == [
         "首页",
+        "长沙市",
         "芙蓉区",
         "社会救助",
         "低保资金发放",

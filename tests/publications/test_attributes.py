@@ -33,7 +33,7 @@ def kind(slug: str) -> PublicationType:
 
 
 def test_types_and_themes_are_loaded_with_their_rules():
-    assert PublicationType.objects.count() == 16
+    assert PublicationType.objects.count() == 18
     assert kind("guifanxing").is_policy and kind("guifanxing").needs_interpretation
     assert kind("jiedu").is_interpretation and not kind("jiedu").is_policy
     assert not kind("mingdan").is_policy
@@ -47,7 +47,7 @@ def test_loading_again_keeps_what_the_city_edited(settings):
 
     PublicationType.objects.filter(slug="tongzhi").update(name="通知公告（本市）")
     report = types_load(path=settings.FIXTURES_DIR / "publication_types.csv")
-    assert (report.created, report.unchanged) == (0, 16)
+    assert (report.created, report.unchanged) == (0, 18)
     assert kind("tongzhi").name == "通知公告（本市）"
 
 
