@@ -466,14 +466,30 @@ def _copy_channels(*, division: Division, after_pk: int) -> None:
     """Give the entries just copied (ids above ``after_pk``) their sources' channels."""
     link = connection.ops.quote_name(ChannelLink._meta.db_table)
     table = connection.ops.quote_name(CatalogEntry._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
+    if connection.vendor == "postgresql":
+        # Each copy's channels by the link table's index. Right after a derivation the
+        # planner's statistics do not yet know the new rows, so a plain join is planned as a
+        # hash join over the whole link table (the channel copy cost as much as the entry
+        # copy); OFFSET 0 keeps the lateral subquery from being flattened into that join, and
+        # JIT is off for the rest of this transaction: the same stale statistics inflate the
+        # estimate past JIT's threshold, and compiling took longer than the copy (70-170 ms).
+        sql = (
+            f"INSERT INTO {link} (catalogentry_id, channel_id) "
+            f"SELECT d.id, l.channel_id FROM {table} d CROSS JOIN LATERAL "
+            f"(SELECT channel_id FROM {link} WHERE catalogentry_id = d.source_id OFFSET 0) l "
+            f"WHERE d.division_id = %s AND d.id > %s"
+        )
+    else:
+        sql = (
             f"INSERT INTO {link} (catalogentry_id, channel_id) "
             f"SELECT d.id, l.channel_id FROM {table} d "
             f"JOIN {link} l ON l.catalogentry_id = d.source_id "
-            f"WHERE d.division_id = %s AND d.id > %s",
-            [division.pk, after_pk],
+            f"WHERE d.division_id = %s AND d.id > %s"
         )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, [division.pk, after_pk])
 
 
 def catalog_derive_tree(*, root: Division, user) -> list[DeriveResult]:
