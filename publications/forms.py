@@ -58,6 +58,16 @@ class PublicationForm(forms.ModelForm):
         help_text="留空则审核通过后立即发布；填写则审核通过后到点自动发布（须晚于现在，一年以内）。",
     )
 
+    # An address typed without a scheme is taken as https (as Django 6 will), the only scheme
+    # a video 解读 may use.
+    video_url = forms.URLField(
+        label=Publication._meta.get_field("video_url").verbose_name,
+        help_text=Publication._meta.get_field("video_url").help_text,
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+    )
+
     class Meta:
         model = Publication
         fields = [
@@ -73,6 +83,8 @@ class PublicationForm(forms.ModelForm):
             "disclosure",
             "withheld_reason",
             "interprets",
+            "interpretation_form",
+            "video_url",
             "release_at",
             "series",
             "series_date",
@@ -177,6 +189,12 @@ class PublicationForm(forms.ModelForm):
                     self.values.get("pub_type"),
                     self.values.get("interprets"),
                     own_pk=self.instance.pk,
+                )
+            if "interpretation_form" in self.fields:
+                services.check_interpretation_form(
+                    self.values.get("pub_type"),
+                    self.values.get("interpretation_form") or "",
+                    self.values.get("video_url") or "",
                 )
         except ValidationError as error:
             if hasattr(error, "error_dict"):

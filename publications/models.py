@@ -215,6 +215,15 @@ class PublicationQuerySet(models.QuerySet):
         return dict(self.order_by().values_list("status").annotate(n=Count("id")))
 
 
+class InterpretationForm(models.TextChoices):
+    """How a 政策解读 explains its policy."""
+
+    TEXT = "text", _("文字解读")
+    GRAPHIC = "graphic", _("图解")
+    QA = "qa", _("问答")
+    VIDEO = "video", _("视频解读")
+
+
 class Publication(ProtectedReviewTrail):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -327,6 +336,21 @@ class Publication(ProtectedReviewTrail):
         related_name="interpretations",
     )
     interpretation_waiver = models.TextField(_("未附解读的理由"), blank=True)
+    # A 解读's form (国办发〔2019〕14号: text with charts, audio/video, Q&A, …): 图解 shows its
+    # image attachments in the page; a video 解读 links to where the video is published.
+    interpretation_form = models.CharField(
+        _("解读形式"),
+        max_length=10,
+        choices=InterpretationForm.choices,
+        blank=True,
+        help_text=_("仅政策解读选择。图解须上传JPEG或PNG图片附件；视频解读须填写视频地址。"),
+    )
+    video_url = models.URLField(
+        _("视频地址"),
+        max_length=500,
+        blank=True,
+        help_text=_("视频解读发布处的https地址，如本级政府网站或政务新媒体的视频页面。"),
+    )
 
     # 定时发布: approved with this time still ahead, it waits as SCHEDULED and a beat job
     # publishes it when the time comes (publications.services.publications_release_due).

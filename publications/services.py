@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from . import index_no, privacy, privacy_check, release
 from .files import check_upload
 from .models import (
     Attachment,
+    InterpretationForm,
     Publication,
     PublicationEvent,
     PublicationSeries,
@@ -52,11 +54,13 @@ EDITABLE = (
     "disclosure",
     "withheld_reason",
     "interprets",
+    "interpretation_form",
+    "video_url",
     "release_at",
     "series",
     "series_date",
 )
-LIMITS = {"title": 300, "doc_no": 100, "responsible_body": 200}
+LIMITS = {"title": 300, "doc_no": 100, "responsible_body": 200, "video_url": 500}
 LABELS = {f.name: str(f.verbose_name) for f in Publication._meta.get_fields() if f.concrete}
 
 
@@ -161,6 +165,7 @@ REFERENCES = {
 CHOICES = {
     "disclosure": Publication.Disclosure,
     "withheld_reason": Publication.WithheldReason,
+    "interpretation_form": InterpretationForm,
 }
 
 
@@ -182,7 +187,7 @@ def _reference(name: str, raw: Any):
 def _choice(name: str, raw: Any) -> str:
     choices = CHOICES[name]
     value = "" if raw is None else str(raw).strip()
-    if value == "" and name == "withheld_reason":
+    if value == "" and name in ("withheld_reason", "interpretation_form"):
         return ""
     if value not in choices.values:
         raise ValidationError(f"{LABELS[name]}：“{value}”不是可选的值。")
@@ -224,6 +229,30 @@ def check_interpretation(
         )
     if user is not None and not policy.allows(user, "view", interprets):
         raise ValidationError({"interprets": [f"{label}：不存在，请从列表中选择。"]})
+
+
+def check_interpretation_form(pub_type: PublicationType | None, form: str, video_url: str) -> None:
+    """Raise ValidationError unless the 解读 form and video address fit the type and each other.
+
+    Only a 解读 has a form; a video 解读 names an https address, and only it does.
+    """
+    label, video = LABELS["interpretation_form"], LABELS["video_url"]
+    is_reading = pub_type is not None and pub_type.is_interpretation
+    if form and not is_reading:
+        raise ValidationError(
+            {"interpretation_form": [f"{label}：只有政策解读类信息选择解读形式。"]}
+        )
+    if form == InterpretationForm.VIDEO and not video_url:
+        raise ValidationError({"video_url": [f"{video}：视频解读须填写视频发布处的地址。"]})
+    if video_url and form != InterpretationForm.VIDEO:
+        raise ValidationError({"video_url": [f"{video}：只有解读形式为“视频解读”时填写。"]})
+    if video_url:
+        try:
+            URLValidator(schemes=["https"])(video_url)
+        except ValidationError as error:
+            raise ValidationError(
+                {"video_url": [f"{video}：须是以 https:// 开头的完整网址。"]}
+            ) from error
 
 
 def check_series_fits(series: PublicationSeries | None, entry: CatalogEntry) -> None:
@@ -384,6 +413,9 @@ def publication_create(
     check_type_fits(publication.pub_type, entry)
     check_series_fits(publication.series, entry)
     check_interpretation(publication.pub_type, publication.interprets, user=user)
+    check_interpretation_form(
+        publication.pub_type, publication.interpretation_form, publication.video_url
+    )
     publication.due_on, publication.due_note = due_for(entry, publication.formed_on)
     publication.full_clean()
     publication.save()
@@ -428,6 +460,10 @@ def publication_update(*, publication: Publication, data: dict[str, Any], user) 
     if "pub_type" in changes or "interprets" in changes:
         check_interpretation(
             publication.pub_type, publication.interprets, own_pk=publication.pk, user=user
+        )
+    if changes.keys() & {"pub_type", "interpretation_form", "video_url"}:
+        check_interpretation_form(
+            publication.pub_type, publication.interpretation_form, publication.video_url
         )
     fields = [*changes, "updated_at"]
     if "formed_on" in changes:
@@ -491,6 +527,13 @@ def publication_submit(*, publication: Publication, user) -> Publication:
     _require_status(publication, "提交审核", Status.DRAFT)
     if publication.entry.is_dropped:
         raise ValidationError(f"所属目录事项“{publication.entry.item.name}”已删减，不能提交。")
+    if (
+        publication.interpretation_form == InterpretationForm.GRAPHIC
+        and not publication.attachments.filter(
+            kind__in=[Attachment.Kind.JPEG, Attachment.Kind.PNG]
+        ).exists()
+    ):
+        raise ValidationError("图解须上传至少一张JPEG或PNG图片作为附件，才能提交审核。")
     publication.submitted_by, publication.submitted_at = user, timezone.now()
     publication.return_reason = ""
     _privacy(publication, user, "提交时")

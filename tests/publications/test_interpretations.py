@@ -215,3 +215,102 @@ def test_the_admin_form_offers_policies_in_scope_and_the_reviewer_a_reason_field
     approve = reverse("admin:publications_publication_review", args=[rule.pk, "approve"])
     client.post(approve, {"interpretation_waiver": "废止性文件，无需解读"})
     assert fresh(rule).status == Status.PUBLISHED
+
+
+# -- the 解读's form: 图解 with images, a video link --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slug", "data", "field", "message"),
+    [
+        ("zhengce", {"interpretation_form": "text"}, "interpretation_form", "只有政策解读类信息"),
+        ("jiedu", {"interpretation_form": "video"}, "video_url", "须填写视频发布处的地址"),
+        (
+            "jiedu",
+            {"interpretation_form": "video", "video_url": "http://v.example.gov.cn/1"},
+            "video_url",
+            "https://",
+        ),
+        (
+            "jiedu",
+            {"interpretation_form": "video", "video_url": "javascript:alert(1)"},
+            "video_url",
+            "https://",
+        ),
+        (
+            "jiedu",
+            {"interpretation_form": "qa", "video_url": "https://v.example.gov.cn/1"},
+            "video_url",
+            "只有解读形式为“视频解读”时填写",
+        ),
+        ("jiedu", {"interpretation_form": "slides"}, "interpretation_form", "不是可选的值"),
+    ],
+)
+def test_the_form_of_a_reading_is_checked(office, slug, data, field, message):  # noqa: F811
+    policy = draft(office, "办法", "zhengce")
+    extra = {"interprets": policy.pk} if slug == "jiedu" else {}
+    with pytest.raises(ValidationError) as caught:
+        draft(office, "办法解读", slug, **extra, **data)
+    assert any(message in m for m in caught.value.message_dict.get(field, [])), caught.value
+
+
+def test_a_graphic_reading_shows_its_images_and_needs_one(client, office, tmp_path):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    from tests.publications.test_attachments import pdf_bytes, png_bytes
+
+    with override_settings(MEDIA_ROOT=tmp_path):
+        policy = draft(office, "芙蓉区临时救助办法", "zhengce")
+        submit(office, policy)
+        services.publication_approve(publication=policy, user=office.reviewer_for("district"))
+        reading = draft(
+            office,
+            "图解：临时救助办法",
+            "jiedu",
+            interprets=policy.pk,
+            interpretation_form="graphic",
+        )
+        editor = office.user(Role.EDITOR, "district")
+        services.attachment_add(
+            publication=reading,
+            upload=SimpleUploadedFile("全文.pdf", pdf_bytes()),
+            user=editor,
+        )
+        with pytest.raises(ValidationError, match="图解须上传至少一张JPEG或PNG图片"):
+            services.publication_submit(publication=reading, user=editor)
+        image = services.attachment_add(
+            publication=reading, upload=SimpleUploadedFile("一图读懂.png", png_bytes()), user=editor
+        )
+        submit(office, reading)
+        services.publication_approve(publication=reading, user=office.reviewer_for("district"))
+        page = client.get(reading.get_absolute_url()).content.decode()
+        assert f'<img src="{image.get_absolute_url()}" alt="一图读懂.png"' in page
+        assert page.count("<img ") == 1  # the PDF is listed, not shown
+        assert '<span class="badge">图解</span>' in page
+        response = client.get(image.get_absolute_url())
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        policy_page = client.get(policy.get_absolute_url()).content.decode()
+        assert "（图解，" in policy_page
+
+
+def test_a_video_reading_links_out_safely(client, office):  # noqa: F811
+    policy = draft(office, "芙蓉区临时救助办法", "zhengce")
+    submit(office, policy)
+    services.publication_approve(publication=policy, user=office.reviewer_for("district"))
+    reading = draft(
+        office,
+        "视频解读：临时救助办法",
+        "jiedu",
+        interprets=policy.pk,
+        interpretation_form="video",
+        video_url="https://v.example.gov.cn/jiedu/1",
+    )
+    submit(office, reading)
+    services.publication_approve(publication=reading, user=office.reviewer_for("district"))
+    page = client.get(reading.get_absolute_url()).content.decode()
+    assert (
+        '<a class="button" href="https://v.example.gov.cn/jiedu/1" rel="noopener noreferrer"'
+        in page
+    )
+    assert "<iframe" not in page

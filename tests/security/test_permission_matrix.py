@@ -21,8 +21,8 @@ dept draft entry × edit"):
   coordination only);
 * the review URLs the admin exposes (``<pk>/review/<action>/``): submit, recall, approve,
   return for both; check (业务审核通过) for entries; sign, sign_return, withdraw, revise and
-  urgent (紧急发布) for publications. Each is tried on the rows in the state it starts from (a draft is submitted, a
-  submitted row recalled, checked, approved or returned, …);
+  urgent (紧急发布) for publications. Each is tried on the rows in the state it starts from
+  (a draft is submitted, a submitted row recalled, checked, approved or returned, …);
 * ``add-entry`` / ``add-entry-choices`` / ``add-entry-department`` / ``add-publication`` /
   ``add-publication-choices``: the add forms, the divisions and entries they accept, and forged
   divisions, entries and departments (refused with a message, never a 500);
