@@ -41,8 +41,9 @@ class GuideVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         """Start a new version from the division's latest one (``?division=<id>``)."""
         initial = super().get_changeform_initial_data(request)
-        division_id = initial.get("division")
-        if division_id:
+        division_id = str(initial.get("division") or "")
+        # A forged ?division= (not a number, or out of scope) just starts from a blank form.
+        if division_id.isdigit() and len(division_id) <= 18:
             latest = (
                 self.get_queryset(request)
                 .filter(division_id=division_id)

@@ -1,7 +1,7 @@
 """The 政府信息公开 column's own data: each division's 政府信息公开指南, kept in versions."""
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +66,8 @@ class GuideVersion(models.Model):
         _("前言"),
         blank=True,
         max_length=2000,
+        # A TextField's max_length binds only forms; the validator binds the service too.
+        validators=[MaxLengthValidator(2000)],
         help_text=_("留空则使用标准前言。纯文本，空行分段。"),
     )
     arrangement = models.TextField(
@@ -76,7 +78,9 @@ class GuideVersion(models.Model):
             "本级主动公开的编排体系、公开场所（档案馆、图书馆、政务服务中心等）等补充说明。"
         ),
     )
-    extra = models.TextField(_("其他说明"), blank=True, max_length=4000)
+    extra = models.TextField(
+        _("其他说明"), blank=True, max_length=4000, validators=[MaxLengthValidator(4000)]
+    )
     change_note = models.CharField(
         _("修订说明"),
         max_length=200,

@@ -104,6 +104,8 @@ def test_only_the_divisions_administrators_issue_its_guide(office):
         ("email", "not-an-email", "有效的 Email 地址"),
         ("office_name", "", "此字段不能为空"),
         ("change_note", "", "此字段不能为空"),
+        ("intro", "长" * 2001, "不超过 2000 字符"),
+        ("extra", "长" * 4001, "不超过 4000 字符"),
     ],
 )
 def test_bad_guide_input_says_what_is_wrong(office, field, value, message):
@@ -179,6 +181,18 @@ def test_the_admin_issues_a_version_prefilled_and_never_edits_one(office, client
     delete = reverse("admin:disclosure_guideversion_delete", args=[first.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert GuideVersion.objects.filter(pk=first.pk).exists()
+
+
+def test_a_forged_prefill_parameter_gives_a_blank_form(office, client):
+    issue(office)
+    cousin = Division.objects.get(code="430103")
+    guide_version_create(division=cousin, data={**OFFICE, "phone": "0731-99999999"}, user=None)
+    client.force_login(office.user(Role.ADMINISTRATOR, "district"))
+    add = reverse("admin:disclosure_guideversion_add")
+    for value in ("abc", "-1", "1e9", "99999999999999999999999", str(cousin.pk)):
+        response = client.get(add, {"division": value})
+        assert response.status_code == 200, value
+        assert "0731-99999999" not in response.content.decode(), value
 
 
 def test_the_admin_refuses_a_division_outside_scope_and_editors(office, client):
