@@ -13,6 +13,7 @@ from django.urls import reverse
 from catalog.selectors import domains_with_counts
 from districts.models import Division
 from portal.cache import PARAMETERS, page_number
+from portal.views.columns import column_id
 from publications.models import Publication
 
 from . import fees
@@ -40,7 +41,7 @@ def _context(division: Division, section: str | None) -> dict:
         "sections": SECTIONS,
         "section": section,
         "section_title": next((t for name, t, _ in SECTIONS if name == section), ""),
-        "nav_column_id": division.pk if division.depth <= 1 else division.parent_id,
+        "nav_column_id": column_id(division),
         "column_tail": [("政府信息公开", reverse("portal:xxgk", args=[division.slug]))],
     }
 
@@ -79,9 +80,7 @@ def guide(request, slug):
     """Show the division's 指南: the chosen version (``?v=``, else the latest) and the list of
     versions; the catalog summary, channels and fees are generated from current data."""
     division = get_object_or_404(Division, slug=slug)
-    versions = list(
-        GuideVersion.objects.filter(division=division).select_related(None).order_by("-version")
-    )
+    versions = list(GuideVersion.objects.filter(division=division).order_by("-version"))
     wanted = PARAMETERS["v"](request.GET.get("v", ""))
     shown = versions[0] if versions else None
     missing_version = False
