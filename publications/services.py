@@ -799,11 +799,8 @@ def publication_sign(*, publication: Publication, user) -> Publication:
 
 
 def _sign_one(publication: Publication, user, now) -> None:
-    entry = CatalogEntry.objects.select_for_update(of=("self",)).get(pk=publication.entry_id)
-    if entry.is_dropped or entry.published_values is None:
-        raise ValidationError(
-            f"所属目录事项“{entry.item.name}”已被删减或尚未发布，不能签发；请退回后处理。"
-        )
+    # The same test as approval and release: the entry must still be published and not dropped.
+    release.check_still_publishable(publication)
     publication.signed_by, publication.signed_at = user, now
     release.publish_or_schedule(
         publication, user, now, Action.SIGN, fields=["signed_by", "signed_at"]

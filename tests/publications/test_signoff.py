@@ -79,6 +79,17 @@ def test_the_leader_signs_and_it_is_published(client, office, signing):
     assert client.get(item.get_absolute_url()).status_code == 200
 
 
+def test_nothing_is_signed_under_an_entry_dropped_meanwhile(office, signing):
+    # The entry was dropped (pending its own review) after the office approved the item: the
+    # leader's signature would put up what the catalog stops promising.
+    item = approved(office)
+    item.entry.__class__.objects.filter(pk=item.entry_id).update(is_dropped=True, drop_reason="own")
+    with pytest.raises(ValidationError, match="已被删减（待审核），不能发布该信息"):
+        services.publication_sign(publication=item, user=signing)
+    item.refresh_from_db()
+    assert item.status == Publication.Status.SIGNOFF and item.published_at is None
+
+
 def test_nobody_else_signs(office, signing):
     item = approved(office)
     cousin_leader = UserFactory(is_staff=True)
