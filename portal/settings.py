@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workcalendar",
     "publications",
     "disclosure",
+    "foi",
     "search",
     "outbox",
     # The provincial platform simulator: an app only so that manage.py finds
@@ -448,3 +449,16 @@ CATALOG_IMPORT_KEEP_HOURS = env.int("CATALOG_IMPORT_KEEP_HOURS", default=24)
 # (portal.middleware): the catalog import URL allows CATALOG_IMPORT_MAX_BYTES plus its form,
 # every other URL UPLOAD_MAX_REQUEST_BYTES (publications carry several attachments).
 UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=110 * 2**20)
+
+# 依申请公开 (foi). Applicants' identity numbers are encrypted with FOI_ID_KEY (32 bytes,
+# urlsafe base64, e.g. from `python -c "import base64,os;print(base64.urlsafe_b64encode(
+# os.urandom(32)).decode())"`); unset, a key is derived from SECRET_KEY, and a system check
+# warns outside DEBUG that rotating SECRET_KEY would then make them unreadable.
+FOI_ID_KEY = env.str("FOI_ID_KEY", default="")
+# The public form accepts at most this many requests a day from one address, and from one
+# applicant (by identity number); past them it asks the applicant to come back tomorrow.
+FOI_DAILY_LIMIT_PER_ADDRESS = env.int("FOI_DAILY_LIMIT_PER_ADDRESS", default=5)
+FOI_DAILY_LIMIT_PER_APPLICANT = env.int("FOI_DAILY_LIMIT_PER_APPLICANT", default=3)
+# Reply letters carry personal data: they are kept outside MEDIA_ROOT and served only to the
+# handling office and to the applicant who opened the request's status page.
+FOI_LETTER_DIR = PRIVATE_ROOT / "foi-letters"
