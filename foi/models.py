@@ -136,6 +136,8 @@ class InfoRequest(models.Model):
         _("状态"), max_length=20, choices=State.choices, default=State.RUNNING, db_index=True
     )
     due_on = models.DateField(_("答复期限"), null=True, blank=True, db_index=True)
+    # True while the due date counts a year whose holidays are not recorded yet as weekdays only.
+    due_provisional = models.BooleanField(_("期限待核定"), default=False)
     closed_on = models.DateField(_("办结日期"), null=True, blank=True, db_index=True)
     reply_category = models.CharField(
         _("答复类型"), max_length=20, choices=ReplyCategory.choices, blank=True

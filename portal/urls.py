@@ -20,5 +20,6 @@ urlpatterns = [
     path("sitemap.xml", sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap_section"),
     path("citymap.css", citymap_css, name="citymap_css"),
+    path("d/<slug:slug>/xxgk/ysqgk/", include("foi.urls")),
     path("", include("portal.site_urls")),
 ]

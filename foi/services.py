@@ -1,0 +1,410 @@
+"""What happens to a request: its receipt, each step of the office, and its reply.
+
+Every function here runs in one transaction and locks the request, so a step either completes
+(event, clock, letter, e-mail queued) or leaves nothing behind; a refused step raises
+ValidationError with a Chinese message that says why.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import jieba.analyse
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from districts.models import Department, Division
+from outbox.services import enqueue
+from workcalendar.calendar import CalendarNotCovered, WorkingCalendar
+
+from . import clock as clocks
+from . import identity
+from .models import (
+    Channel,
+    InfoRequest,
+    Letter,
+    LetterKind,
+    ReplyCategory,
+    RequestEvent,
+)
+from .replies import reason_label, reasons_of
+
+Kind = RequestEvent.Kind
+# Tracking codes avoid letters and digits that read alike (0/O, 1/I/L).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def new_code() -> str:
+    """Return a fresh tracking code: "YSQ" and 10 random characters (about 50 bits)."""
+    return "YSQ" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class ProvisionalCalendar(WorkingCalendar):
+    """A calendar that counts a year not yet recorded as weekdays only, and notes that it did.
+
+    Requests received in December run into next year before the State Council's holiday
+    notice is recorded; the office still needs a due date, shown as provisional.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.guessed: set[int] = set()
+
+    def is_working_day(self, d: date) -> bool:
+        if not self.covers(d.year):
+            self.guessed.add(d.year)
+            return d.weekday() < 5
+        return super().is_working_day(d)
+
+
+@dataclass
+class Computed:
+    clock: clocks.Clock
+    provisional_years: set[int]
+
+
+def steps_of(request: InfoRequest) -> list[clocks.Step]:
+    """Return the clock's reading of ``request``'s events (one query)."""
+    return [
+        clocks.Step(kind, on, days)
+        for kind, on, days in request.events.order_by("on", "id").values_list("kind", "on", "days")
+    ]
+
+
+def clock_of(request: InfoRequest, today: date | None = None) -> Computed:
+    """Return ``request``'s clock as of ``today``, provisional where a year is not recorded."""
+    calendar = ProvisionalCalendar()
+    clock = clocks.compute(steps_of(request), today or timezone.localdate(), calendar)
+    return Computed(clock, calendar.guessed)
+
+
+def refresh(request: InfoRequest, today: date | None = None) -> Computed:
+    """Recompute ``request``'s clock and store its state and due date; return the clock."""
+    computed = clock_of(request, today)
+    clock = computed.clock
+    request.state = clock.state
+    request.due_on = clock.due_on
+    request.closed_on = clock.closed_on
+    request.due_provisional = bool(computed.provisional_years)
+    request.save(update_fields=["state", "due_on", "closed_on", "due_provisional"])
+    return computed
+
+
+# ---------------------------------------------------------------------------------------------
+# Receipt
+
+
+def throttle_reason(address_digest: str, id_digest: str, today: date) -> str | None:
+    """Return why the form refuses another request today from this address or applicant."""
+    today_rows = InfoRequest.objects.filter(channel=Channel.ONLINE, created_at__date=today)
+    if (
+        address_digest
+        and today_rows.filter(address_digest=address_digest).count()
+        >= settings.FOI_DAILY_LIMIT_PER_ADDRESS
+    ):
+        return "同一网络地址今日提交的申请已达上限，请明日再提交，或到受理机关当面提交。"
+    if today_rows.filter(id_digest=id_digest).count() >= settings.FOI_DAILY_LIMIT_PER_APPLICANT:
+        return (
+            "同一申请人今日提交的申请已达上限，请明日再提交；如需补充内容，请在已提交的申请中说明。"
+        )
+    return None
+
+
+def keywords_of(text: str) -> str:
+    """Return the request's keywords (jieba TF-IDF, up to 8), space-separated."""
+    return " ".join(jieba.analyse.extract_tags(text, topK=8))[:200]
+
+
+def submit(
+    *,
+    division: Division,
+    data: dict,
+    channel: str = Channel.ONLINE,
+    received_on: date | None = None,
+    address: str = "",
+    department: Department | None = None,
+    user=None,
+) -> InfoRequest:
+    """Register a request (from the public form, or typed in by the office) and start its clock.
+
+    ``data`` holds the form's cleaned fields, ``id_number`` in clear (normalised and checked by
+    the form). Raise ValidationError when the throttle refuses it.
+    """
+    today = timezone.localdate()
+    number = identity.normalise(data["id_number"])
+    problem = identity.check(data["id_type"], number)
+    if problem:
+        raise ValidationError({"id_number": problem})
+    id_digest = identity.digest(f"{data['id_type']}:{number}")
+    address_digest = identity.digest(f"addr:{address}") if address else ""
+    with transaction.atomic():
+        if channel == Channel.ONLINE:
+            # Serialise the count and the insert per division: two tabs racing past the limit
+            # would otherwise both be let in.
+            Division.objects.select_for_update().filter(pk=division.pk).first()
+            reason = throttle_reason(address_digest, id_digest, today)
+            if reason:
+                raise ValidationError(reason)
+        fields = {k: v for k, v in data.items() if k != "id_number"}
+        request = InfoRequest(
+            division=division,
+            department=department,
+            code=new_code(),
+            id_cipher=identity.encrypt(number),
+            id_tail=number[-4:],
+            id_digest=id_digest,
+            address_digest=address_digest,
+            channel=channel,
+            # Art. 31: online, the day both sides confirm — the portal confirms at once.
+            received_on=received_on or today,
+            keywords=keywords_of(data.get("description", "")),
+            **fields,
+        )
+        request.full_clean(exclude=["code", "id_cipher", "id_tail", "id_digest"])
+        request.save()
+        RequestEvent.objects.create(
+            request=request, kind=Kind.RECEIVED, on=request.received_on, actor=user
+        )
+        refresh(request, today)
+        notify(request, "received")
+    return request
+
+
+# ---------------------------------------------------------------------------------------------
+# The office's steps
+
+
+def _locked(request: InfoRequest) -> InfoRequest:
+    return InfoRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _check_open(request: InfoRequest) -> None:
+    if request.state == InfoRequest.State.CLOSED:
+        raise ValidationError("该申请已办结，不能再办理。")
+
+
+def record(
+    request: InfoRequest, kind: str, *, on: date, user=None, note: str = "", **fields
+) -> RequestEvent:
+    """Record a step that needs no letter (a correction or an answer arrives, a fee is paid, a
+    note) and recompute the clock; return the event."""
+    with transaction.atomic():
+        request = _locked(request)
+        _check_open(request)
+        computed = clock_of(request, on)
+        clock = computed.clock
+        if on < request.received_on:
+            raise ValidationError({"on": "日期不能早于收到申请的日期。"})
+        if on > timezone.localdate():
+            raise ValidationError({"on": "日期不能晚于今天。"})
+        if kind == Kind.CORRECTION_RECEIVED and clock.state != "correction":
+            raise ValidationError("该申请没有待补正的通知。")
+        if kind == Kind.CONSULT_END and clock.state != "consulting":
+            raise ValidationError("该申请没有正在进行的征求意见。")
+        if kind == Kind.FEE_PAID and clock.state != "fee":
+            raise ValidationError("该申请没有待缴的费用。")
+        if kind == Kind.CONSULT_START and clock.state != "running":
+            raise ValidationError("只有在办理中的申请才能发起征求意见。")
+        if kind not in (
+            Kind.CORRECTION_RECEIVED,
+            Kind.CONSULT_START,
+            Kind.CONSULT_END,
+            Kind.FEE_PAID,
+            Kind.NOTE,
+        ):
+            raise ValidationError("该环节需要通过文书办理。")
+        event = RequestEvent.objects.create(
+            request=request, kind=kind, on=on, note=note, actor=user, **fields
+        )
+        refresh(request)
+        notify(request, kind)
+    return event
+
+
+def transfer(
+    request: InfoRequest,
+    *,
+    to_division: Division,
+    to_department: Department | None,
+    user,
+    note: str,
+) -> InfoRequest:
+    """Hand ``request`` to another division or department; the date of receipt is kept."""
+    if to_department is not None and to_department.division_id != to_division.pk:
+        raise ValidationError({"to_department": "所选部门不属于所选区划。"})
+    if not note.strip():
+        raise ValidationError({"note": "请说明转办理由。"})
+    with transaction.atomic():
+        request = _locked(request)
+        _check_open(request)
+        if (to_division.pk, getattr(to_department, "pk", None)) == (
+            request.division_id,
+            request.department_id,
+        ):
+            raise ValidationError("转办对象与当前承办单位相同。")
+        RequestEvent.objects.create(
+            request=request,
+            kind=Kind.TRANSFER,
+            on=timezone.localdate(),
+            note=note,
+            actor=user,
+            from_division_id=request.division_id,
+        )
+        request.division, request.department = to_division, to_department
+        request.save(update_fields=["division", "department"])
+    return request
+
+
+# ---------------------------------------------------------------------------------------------
+# Letters: drafted, then signed (签发); a signed letter takes effect on the day it is signed.
+
+
+def validate_letter(request: InfoRequest, kind: str, params: dict, on: date) -> None:
+    """Raise ValidationError when a letter of ``kind`` cannot go out on ``on``."""
+    _check_open(request)
+    clock = clock_of(request, on).clock
+    if kind == LetterKind.CORRECTION:
+        if request.events.filter(kind=Kind.CORRECTION_NOTICE).exists():
+            raise ValidationError("补正通知只能发出一次（条例第三十条）。")
+        if clock.correction_notice_by and on > clock.correction_notice_by:
+            raise ValidationError(
+                f"补正通知应在收到申请之日起7个工作日内发出（至{clock.correction_notice_by:%Y年%-m月%-d日}），已逾期。"
+            )
+        days = int(params.get("days") or clocks.DEFAULT_CORRECTION_PERIOD)
+        if not 1 <= days <= 30:
+            raise ValidationError({"days": "补正期限应为1至30个工作日。"})
+    elif kind == LetterKind.EXTENSION:
+        if clock.extended:
+            raise ValidationError("延期答复只能一次（条例第三十三条）。")
+        days = int(params.get("days") or 0)
+        if not 1 <= days <= clocks.MAX_EXTENSION_DAYS:
+            raise ValidationError({"days": "延长的期限应为1至20个工作日。"})
+        if not str(params.get("approver", "")).strip():
+            raise ValidationError(
+                {"approver": "延期须经政府信息公开工作机构负责人同意，请填写批准人。"}
+            )
+        if clock.due_on and on > clock.due_on:
+            raise ValidationError("答复期限已过，不能再延期。")
+    elif kind == LetterKind.FEE:
+        if clock.state != "running":
+            raise ValidationError("只有在办理中的申请才能发出收费通知。")
+        if request.events.filter(kind=Kind.FEE_NOTICE).exists():
+            raise ValidationError("收费通知只能发出一次。")
+        if params.get("method") not in ("request", "page"):
+            raise ValidationError({"method": "请选择按件计收或按量计收（二者只能选其一）。"})
+        if int(params.get("amount") or 0) <= 0:
+            raise ValidationError({"amount": "收费金额应大于0。"})
+    elif kind == LetterKind.REPLY:
+        category = params.get("category")
+        if category not in ReplyCategory.values:
+            raise ValidationError({"category": "请选择答复类型。"})
+        reasons = reasons_of(category)
+        reason = int(params.get("reason") or 0)
+        if reasons and reason not in reasons:
+            raise ValidationError({"reason": "请选择该答复类型的具体情形。"})
+        if category == ReplyCategory.OTHER and reason == 1 and clock.state != "correction":
+            raise ValidationError({"reason": "该申请没有待补正的通知，不能以逾期不补正终止。"})
+        if category == ReplyCategory.OTHER and reason == 2 and clock.state != "fee":
+            raise ValidationError({"reason": "该申请没有待缴的费用，不能以逾期未缴费终止。"})
+    else:
+        raise ValidationError("未知的文书类型。")
+
+
+def draft_letter(request: InfoRequest, kind: str, params: dict, body: str, user) -> Letter:
+    """Draft a letter for signature; return it. The draft changes nothing until it is signed."""
+    from .letters import title_of
+
+    with transaction.atomic():
+        request = _locked(request)
+        validate_letter(request, kind, params, timezone.localdate())
+        if request.letters.filter(status=Letter.Status.DRAFT).exists():
+            raise ValidationError("该申请已有待签发的文书，请先签发或退回。")
+        return Letter.objects.create(
+            request=request,
+            kind=kind,
+            params=params,
+            title=title_of(kind),
+            body=body,
+            template_version=int(params.pop("template_version", 0) or 0),
+            drafted_by=user,
+        )
+
+
+def withdraw_letter(letter: Letter, user) -> None:
+    """Return a draft to its drafter: delete it (nothing took effect)."""
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter.pk)
+        if letter.status != Letter.Status.DRAFT:
+            raise ValidationError("已签发的文书不能退回。")
+        letter.delete()
+
+
+def approve_letter(letter: Letter, user) -> Letter:
+    """Sign ``letter``: record its step on the request, make its PDF, tell the applicant."""
+    from .letters import render_pdf
+
+    today = timezone.localdate()
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter.pk)
+        if letter.status != Letter.Status.DRAFT:
+            raise ValidationError("该文书已签发。")
+        if letter.drafted_by_id == user.pk:
+            raise ValidationError("文书须由拟稿人以外的负责人签发。")
+        request = _locked(letter.request)
+        params = letter.params
+        validate_letter(request, letter.kind, params, today)
+        event = RequestEvent(request=request, on=today, actor=user, note=letter.title)
+        if letter.kind == LetterKind.CORRECTION:
+            event.kind = Kind.CORRECTION_NOTICE
+            event.days = int(params.get("days") or clocks.DEFAULT_CORRECTION_PERIOD)
+        elif letter.kind == LetterKind.EXTENSION:
+            event.kind = Kind.EXTENSION
+            event.days = int(params["days"])
+            event.approver = str(params["approver"])[:50]
+        elif letter.kind == LetterKind.FEE:
+            event.kind = Kind.FEE_NOTICE
+            event.amount = int(params["amount"])
+            event.note = f"{'按件计收' if params['method'] == 'request' else '按量计收'}"
+        else:
+            category, reason = params["category"], int(params.get("reason") or 0)
+            closes_unanswered = category == ReplyCategory.OTHER and reason in (1, 2)
+            event.kind = Kind.CLOSED_UNANSWERED if closes_unanswered else Kind.REPLY
+            event.note = reason_label(category, reason)
+            request.reply_category, request.reply_reason = category, reason
+            request.save(update_fields=["reply_category", "reply_reason"])
+        event.save()
+        letter.event = event
+        letter.status = Letter.Status.APPROVED
+        letter.approved_by = user
+        letter.save(update_fields=["event", "status", "approved_by"])
+        refresh(request, today)
+        render_pdf(letter)
+        notify(request, event.kind)
+    return letter
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mail to the applicant
+
+
+def notify(request: InfoRequest, step: str) -> None:
+    """Queue the applicant's e-mail about ``step`` (after the commit; none without an address)."""
+    if not request.email:
+        return
+    from .tasks import mail_applicant
+
+    enqueue(mail_applicant, request.pk, step)
+
+
+def years_needed(request: InfoRequest) -> set[int]:
+    """Return the years whose holidays the request's clock would need but are not recorded."""
+    try:
+        clocks.compute(steps_of(request), timezone.localdate(), WorkingCalendar())
+    except CalendarNotCovered as error:
+        return {error.year}
+    return set()
