@@ -77,7 +77,10 @@ class RequestForm(forms.ModelForm):
             "contact_person": "法人或其他组织申请时填写。",
             "email": "办理进展和答复将发送到此邮箱；选择电子邮件方式获取信息时必填。",
             "address": "选择纸质文本或光盘方式获取信息时必填。",
-            "register_consent": "答复后，本申请的内容和答复类型（不含任何个人信息）将列入申请公开目录，便于其他人查阅。",
+            "register_consent": (
+                "答复后，本申请的内容和答复类型（不含任何个人信息）将列入申请公开目录，"
+                "便于其他人查阅。"
+            ),
         }
         error_messages = {
             "applicant_kind": {"required": "请选择申请人类型。"},

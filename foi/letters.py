@@ -66,7 +66,7 @@ def values_for(request: InfoRequest, params: dict, due_on: date | None = None) -
         "收到日期": cn_date(request.received_on),
         "申请内容": request.description[:200],
         "答复期限": cn_date(due_on or request.due_on),
-        "机关": f"{request.division.name}{'' if not request.department else request.department.name}",
+        "机关": request.division.name + (request.department.name if request.department else ""),
         "日期": cn_date(timezone.localdate()),
         "答复意见": opinion,
         "答复说明": params.get("explanation", ""),

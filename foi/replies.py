@@ -1,4 +1,5 @@
-"""The reply categories' reasons (fixtures/foi_replies.csv: 条例 Art. 36–39, 国办公开办函〔2021〕30号)."""
+"""The reply categories' reasons, from fixtures/foi_replies.csv (条例 Art. 36–39 and
+国办公开办函〔2021〕30号's table 三)."""
 
 from __future__ import annotations
 
