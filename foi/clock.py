@@ -124,7 +124,6 @@ def compute(steps: Iterable[Step], today: date, calendar: WorkingCalendar) -> Cl
             break
 
     horizon = closed_on or today
-    paused_days = _paused_days(pauses, horizon, calendar)
     correction_notice_by = calendar.add_working_days(steps[0].on, CORRECTION_NOTICE_DAYS)
     if correcting and closed_on is None:
         return Clock(
@@ -140,6 +139,8 @@ def compute(steps: Iterable[Step], today: date, calendar: WorkingCalendar) -> Cl
             fee_due,
             pauses,
         )
+    # Only a running clock needs its pauses (a stopped one must not walk into unrecorded years).
+    paused_days = _paused_days(pauses, horizon, calendar)
     due_on = _walk(start, limit, paused_days, calendar)
     used = _count(start, min(horizon, due_on) if due_on else horizon, paused_days, calendar)
     if horizon > due_on:
