@@ -24,6 +24,8 @@ from django.conf import settings
 from .models import IdType
 
 # GB 11643-1999: weights and check characters of the 18-digit resident identity number.
+# Every pattern is re.ASCII: \d (and int()) would take any Unicode digit, so the same number in
+# Arabic-Indic digits would pass with another digest, past the per-applicant limits.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # GB 32100-2015: the unified social credit code's alphabet (no I, O, Z, S, V) and weights.
@@ -33,10 +35,10 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _PATTERNS = {
     IdType.PASSPORT: (re.compile(r"^[A-Z0-9]{5,17}$"), "护照号码应为5至17位字母或数字。"),
     IdType.HK_MACAO: (
-        re.compile(r"^[HM]\d{8}(\d{2})?$"),
+        re.compile(r"^[HM]\d{8}(\d{2})?$", re.ASCII),
         "港澳居民来往内地通行证号码应为H或M开头，后接8位或10位数字。",
     ),
-    IdType.TAIWAN: (re.compile(r"^\d{8}$"), "台湾居民来往大陆通行证号码应为8位数字。"),
+    IdType.TAIWAN: (re.compile(r"^\d{8}$", re.ASCII), "台湾居民来往大陆通行证号码应为8位数字。"),
 }
 
 
@@ -49,7 +51,7 @@ def normalise(number: str) -> str:
 def check(id_type: str, number: str) -> str | None:
     """Return why ``number`` is not a valid number of ``id_type`` (Chinese), or None."""
     if id_type == IdType.RESIDENT:
-        if not re.fullmatch(r"\d{17}[\dX]", number):
+        if not re.fullmatch(r"\d{17}[\dX]", number, re.ASCII):
             return "居民身份证号码应为18位，前17位为数字，最后一位为数字或X。"
         total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
         if _ID_CHECK[total % 11] != number[17]:
