@@ -169,9 +169,20 @@ class LetterForm(forms.Form):
 class TransferForm(forms.Form):
     division = forms.ModelChoiceField(label="转至区划", queryset=Division.objects.all())
     department = forms.ModelChoiceField(
-        label="承办部门", queryset=Department.objects.filter(is_active=True), required=False
+        label="承办部门",
+        queryset=Department.objects.none(),
+        required=False,
+        help_text="本级内部转办时选择部门；转至其他区划时留空，由对方分派。",
     )
     note = forms.CharField(label="转办理由", max_length=2000, widget=forms.Textarea)
+
+    def __init__(self, *args, request: InfoRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the handling division's own departments: those of other divisions are theirs
+        # to name and to assign.
+        self.fields["department"].queryset = Department.objects.filter(
+            division_id=request.division_id, is_active=True
+        )
 
 
 @admin.register(InfoRequest)
@@ -285,7 +296,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "step_form": forms_by_name.get("step")
             or StepForm(initial={"on": timezone.localdate()}),
             "letter_form": forms_by_name.get("letter") or LetterForm(),
-            "transfer_form": forms_by_name.get("transfer") or TransferForm(),
+            "transfer_form": forms_by_name.get("transfer") or TransferForm(request=obj),
             "similar": similar.similar_requests(obj) if handles else [],
             "publish_url": self._publish_url(obj),
             "open": obj.state != InfoRequest.State.CLOSED,
@@ -370,7 +381,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         obj = self._handled(request, pk)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:foi_inforequest_change", args=[pk]))
-        form = TransferForm(request.POST)
+        form = TransferForm(request.POST, request=obj)
         if not form.is_valid():
             return self.detail(request, obj, {"transfer": form}, status=400)
         try:

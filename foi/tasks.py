@@ -31,3 +31,62 @@ def mail_applicant(self, request_id: int, step: str) -> int:
     )
     message = (subject, body, settings.DEFAULT_FROM_EMAIL, [request.email])
     return send_once(self.request.id or f"foi:{request_id}:{step}", [message])
+
+
+@shared_task(**TASK_OPTIONS)
+def send_foi_alerts(self, day: str | None = None) -> int:
+    """Mail each handling office its due-soon and overdue requests, and each office above its
+    subordinates' overdue ones (codes and dates only, no personal data); return the e-mail count.
+
+    Run daily by beat; ``day`` (ISO date) names the run, so a redelivered task mails no one twice.
+    """
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from catalog.notifications import message_for
+    from districts.models import Membership, Role
+
+    from .admin import soon_date
+    from .policies import requests as policy
+
+    today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    soon = soon_date(today)
+    due = list(
+        InfoRequest.objects.filter(state=InfoRequest.State.RUNNING, due_on__lte=soon)
+        .select_related("division")
+        .order_by("due_on", "pk")
+    )
+    by_division: dict[int, list[InfoRequest]] = {}
+    for row in due:
+        by_division.setdefault(row.division_id, []).append(row)
+    User = get_user_model()
+    mine: dict[int, list[InfoRequest]] = {}
+    below: dict[int, list[InfoRequest]] = {}
+    for rows in by_division.values():
+        division = rows[0].division
+        for user in policy.users_for("handle", rows[0]):
+            mine.setdefault(user.pk, []).extend(rows)
+        overdue = [r for r in rows if r.due_on < today]
+        if overdue:
+            supervisors = Membership.objects.filter(
+                division__in=division.ancestors(),
+                role=Role.ADMINISTRATOR,
+                department__isnull=True,
+                is_active=True,
+                user__is_active=True,
+            ).values_list("user_id", flat=True)
+            for user_id in set(supervisors):
+                below.setdefault(user_id, []).extend(overdue)
+    users = User.objects.in_bulk(set(mine) | set(below))
+    messages = [
+        message_for(
+            users[pk],
+            "foi_alerts",
+            {"mine": mine.get(pk, []), "below": below.get(pk, []), "today": today},
+        )
+        for pk in users
+        if users[pk].email
+    ]
+    return send_once(self.request.id or f"foi-alerts:{today}", messages)

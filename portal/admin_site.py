@@ -11,7 +11,8 @@ missing id is redirected (302), an existing one the user may not view is refused
 staff user could tell which users, groups or sync runs exist. Here a user who may not view the
 model at all gets 404 for every id.
 
-The index shows the user's 待办 / 待审 / 待签 at the top (``publications.worklist.pending``),
+The index shows the user's 待办 / 待审 / 待签 at the top (``publications.worklist.pending``, with
+``foi.worklist.card`` for 依申请公开),
 and the autocomplete lets the searched ModelAdmin name its options (``autocomplete_label``).
 """
 
@@ -51,9 +52,14 @@ class PortalAutocompleteJsonView(AutocompleteJsonView):
 
 class PortalAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
+        from foi.worklist import card
         from publications.worklist import pending
 
-        extra_context = {**(extra_context or {}), "pending": pending(request.user)}
+        cards = pending(request.user)
+        foi_card = card(request.user)
+        if foi_card is not None:
+            cards.append(foi_card)
+        extra_context = {**(extra_context or {}), "pending": cards}
         return super().index(request, extra_context)
 
     def autocomplete_view(self, request):

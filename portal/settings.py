@@ -240,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publications.tasks.send_review_digest",
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=0),
     },
+    # 依申请公开: due-soon and overdue requests, to the handling offices and the offices above.
+    "foi-alerts": {
+        "task": "foi.tasks.send_foi_alerts",
+        "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=5),
+    },
     # Tasks that committed changes owe the broker, delivered if their first hand-over failed.
     "outbox-deliver": {"task": "outbox.tasks.deliver_outbox", "schedule": 60.0},
     "outbox-purge": {"task": "outbox.tasks.purge_outbox", "schedule": crontab(hour=4, minute=0)},

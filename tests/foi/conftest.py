@@ -28,3 +28,13 @@ def applicant() -> dict:
         "fee_waiver_reason": "",
         "register_consent": True,
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start each test with no failed status look-ups counted (they live in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

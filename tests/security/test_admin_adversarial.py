@@ -228,6 +228,16 @@ CUSTOM: dict[str, Fill] = {
         kind="publications.attachment", args=lambda t: {"pk": t.extra, "attachment": t.pk}
     ),
     "portal_loginlockout_unlock": Fill(),
+    # 依申请公开: a request's steps, letters, transfer and signed PDFs
+    "foi_inforequest_step": Fill(kind="foi.inforequest"),
+    "foi_inforequest_letter": Fill(kind="foi.inforequest"),
+    "foi_inforequest_transfer": Fill(kind="foi.inforequest"),
+    "foi_inforequest_sign": Fill(
+        kind="foi.inforequest",
+        args=lambda t: {"pk": t.pk, "letter": 1},
+        variants=({"action": "approve"}, {"action": "withdraw"}),
+    ),
+    "foi_inforequest_pdf": Fill(kind="foi.inforequest", args=lambda t: {"pk": t.pk, "letter": 1}),
     # The help centre (帮助中心): static pages, the same for every member of staff
     "help_index": Fill(),
     "help_review": Fill(),

@@ -39,9 +39,11 @@ from catalog.models import (
 )
 from catalog.review import catalog_publish_as_loaded, entries_approve, entries_submit
 from catalog.services import catalog_derive, entry_create, entry_drop, entry_update
-from disclosure.models import GuideVersion
+from disclosure.models import AnnualReport, GuideVersion
 from districts.models import Department, Division, Membership, Role
 from districts.services import membership_grant
+from foi import services as foi_services
+from foi.models import InfoRequest, LetterTemplate
 from guides.models import Guide, SyncFailure, SyncRun
 from outbox.models import OutboxMessage
 from publications import services as publication_services
@@ -139,6 +141,9 @@ KIND_RULES = {
     "publications.theme": STAFF,
     "publications.publicationseries": DIVISION,
     "disclosure.guideversion": DIVISION,
+    "disclosure.annualreport": DIVISION,
+    "foi.inforequest": DIVISION,
+    "foi.lettertemplate": DIVISION,
     "catalog.catalogentry": DIVISION,
     "catalog.catalogevent": DIVISION,
     "catalog.guidelink": DIVISION,
@@ -303,6 +308,27 @@ def build_world() -> World:
             starts_on=dt.date(2026, 11, 2),
         )
 
+    # One 依申请公开 request (its applicant and description carry the marker) and one letter
+    # template version per division.
+    for code in WORLD_CODES:
+        foi_services.submit(
+            division=divisions[code],
+            data={
+                "applicant_kind": "person",
+                "name": f"申请人{marker(code)}",
+                "id_type": "passport",
+                "id_number": f"E{code[-8:]:0>8}",
+                "phone": "13812345678",
+                "description": f"申请公开{marker(code)}的信息",
+                "delivery": "on_site",
+            },
+            channel="in_person",
+            received_on=dt.date(2026, 11, 2),
+        )
+        LetterTemplate.objects.create(
+            kind="reply", division=divisions[code], version=1, body=f"模板{marker(code)}"
+        )
+
     # One 政府信息公开指南 version per division.
     for code in WORLD_CODES:
         GuideVersion.objects.create(
@@ -314,6 +340,10 @@ def build_world() -> World:
             phone="0731-00000000",
             change_note="首次发布",
         )
+
+    # One draft 政府信息公开工作年度报告 per division, its narrative carrying the marker.
+    for code in WORLD_CODES:
+        AnnualReport.objects.create(division=divisions[code], year=2025, overview=marker(code))
 
     # Publications in every state in every division, through the review chain.
     def chain(entries_by_level, users_by_level) -> Office:
@@ -459,6 +489,9 @@ def _catalogue(users, divisions, entries, publications) -> World:
         "publications.publication": scoped(Publication, "division__code"),
         "publications.publicationseries": scoped(PublicationSeries, "division__code"),
         "disclosure.guideversion": scoped(GuideVersion, "division__code"),
+        "disclosure.annualreport": scoped(AnnualReport, "division__code"),
+        "foi.inforequest": scoped(InfoRequest, "division__code"),
+        "foi.lettertemplate": scoped(LetterTemplate, "division__code"),
         "publications.publicationevent": first_per_division(
             scoped(PublicationEvent, "division__code")
         ),

@@ -1,0 +1,59 @@
+"""Due-soon and overdue requests: the index card and the daily e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from districts.models import Role
+from foi import services
+from foi.tasks import send_foi_alerts
+from tests.publications.conftest import TOWNSHIP
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def overdue(office, applicant):
+    # Received 2 November 2026: due 30 November, overdue by the time this runs.
+    return services.submit(
+        division=office.divisions[TOWNSHIP],
+        data=applicant,
+        channel="post",
+        received_on=dt.date(2026, 11, 2),
+    )
+
+
+def test_index_card_counts_what_the_office_owes_and_what_is_late_below(client, office, overdue):
+    client.force_login(office.user(Role.EDITOR, "township"))
+    cards = {c["key"]: c for c in client.get(reverse("admin:index")).context["pending"]}
+    parts = {label: count for label, count, _url, _note in cards["foi"]["parts"]}
+    assert parts["本机关未办结"] == 1 and parts["已逾期"] == 1
+    assert "下级逾期" not in parts
+    client.force_login(office.user(Role.ADMINISTRATOR, "district"))
+    cards = {c["key"]: c for c in client.get(reverse("admin:index")).context["pending"]}
+    parts = {label: count for label, count, _url, _note in cards["foi"]["parts"]}
+    assert parts["本机关未办结"] == 0 and parts["下级逾期"] == 1
+    # The cousin district sees no card at all.
+    client.force_login(office.user(Role.ADMINISTRATOR, "cousin"))
+    cards = {c["key"] for c in client.get(reverse("admin:index")).context["pending"]}
+    assert "foi" not in cards
+
+
+def test_daily_alerts_reach_the_handlers_and_the_offices_above(office, overdue):
+    sent = send_foi_alerts.apply(kwargs={"day": "2026-12-01"}, task_id="alerts-1").get()
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert sent == len(mail.outbox) > 0
+    handler = by_address[office.user(Role.EDITOR, "township").email]
+    assert overdue.code in handler.body and "已逾期" in handler.body
+    supervisor = by_address[office.user(Role.ADMINISTRATOR, "district").email]
+    assert overdue.code in supervisor.body and "请督促办理" in supervisor.body
+    # No personal data in any alert; the cousin hears nothing.
+    assert all("张三" not in m.body and "13812345678" not in m.body for m in mail.outbox)
+    assert office.user(Role.ADMINISTRATOR, "cousin").email not in by_address
+    # The same task delivered again sends nothing.
+    assert send_foi_alerts.apply(kwargs={"day": "2026-12-01"}, task_id="alerts-1").get() == 0
+    assert len(mail.outbox) == sent
