@@ -218,12 +218,18 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         def applicant(obj):
             return obj.name if policy.allows(user, "handle", obj) else HIDDEN
 
+        @admin.display(description=_("查询码"), ordering="code")
+        def code(obj):
+            if obj.is_demo:
+                return format_html('{} <span class="badge badge-muted">演示</span>', obj.code)
+            return obj.code
+
         @admin.display(description=_("期限"), ordering="due_on")
         def deadline(obj):
             return deadline_html(obj, today, soon)
 
         return (
-            "code",
+            code,
             applicant,
             "division",
             "department",

@@ -113,6 +113,8 @@ class RequestForm(forms.ModelForm):
                 if value != ApplicantKind.PERSON
             ],
         ]
+        # As radio buttons, the model's blank choice would be a "---------" button to click.
+        self.fields["delivery"].choices = [c for c in self.fields["delivery"].choices if c[0]]
         self.fields["description"].max_length = 4000
 
     def clean_phone(self):

@@ -24,7 +24,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def title_of(kind: str) -> str:
     """Return the letter's title (its kind's name)."""
-    return LetterKind(kind).label
+    return str(LetterKind(kind).label)
 
 
 def cn_date(d: date | None) -> str:
@@ -115,7 +115,7 @@ def render_pdf(letter: Letter) -> None:
         rightMargin=26 * mm,
         topMargin=37 * mm,
         bottomMargin=35 * mm,
-        title=letter.title,
+        title=str(letter.title),
         author=request.division.name,
     )
     story = [Paragraph(_escape(letter.title), title_style), Spacer(1, 8 * mm)]

@@ -146,6 +146,7 @@ class InfoRequest(models.Model):
         _("具体情形"), default=0, validators=[MaxValueValidator(8)]
     )
     keywords = models.CharField(_("关键词"), max_length=200, blank=True, editable=False)
+    is_demo = models.BooleanField(_("演示数据"), default=False, editable=False)
 
     objects = InfoRequestQuerySet.as_manager()
 

@@ -55,6 +55,8 @@ def _page(division: Division, title: str) -> dict:
         ("依申请公开", reverse("portal:xxgk_apply", args=[division.slug])),
     ]
     context["page_title"] = title
+    # The trail ends at this page ("… › 依申请公开 › 在线申请"), not at the column's section again.
+    context["section_title"] = title
     return context
 
 
@@ -201,7 +203,7 @@ def register(request, slug):
             state=InfoRequest.State.CLOSED,
             reply_category__gt="",
         )
-        .only("pk", "code", "received_on", "closed_on", "description", "name")
+        .only("pk", "code", "received_on", "closed_on", "description", "name", "is_demo")
         .order_by("-closed_on", "-id")
     )
     page = Paginator(rows, 20).get_page(page_number(request.GET.get("page")))
@@ -211,6 +213,7 @@ def register(request, slug):
             "closed_on": r.closed_on,
             "reply": r.get_reply_category_display(),
             "description": public_description(r),
+            "is_demo": r.is_demo,
         }
         for r in page.object_list
     ]

@@ -11,6 +11,7 @@ from catalog.services import catalog_derive_tree
 from disclosure.demo import build_demo_guides
 from districts.models import Department, Division, Role
 from districts.services import demo_user, membership_grant
+from foi.demo import build_demo_requests
 from publications.demo import build_demo_publications
 from publications.models import Publication
 
@@ -107,6 +108,10 @@ class Command(BaseCommand):
         self.stdout.write(f"演示公开信息新增 {made} 条（草稿、待审核、已退回、已发布各有）。")
         guides = build_demo_guides()
         self.stdout.write(f"演示政府信息公开指南新增 {guides} 份。")
+        requests = build_demo_requests()
+        self.stdout.write(
+            f"演示政府信息公开申请新增 {requests} 件（芙蓉区、文艺路街道，各种办理状态）。"
+        )
 
         self.stdout.write(
             f"统计：区划 {Division.objects.count()}"
