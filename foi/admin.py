@@ -29,7 +29,6 @@ from workcalendar.calendar import CalendarNotCovered
 from . import clock as clocks
 from . import services, similar
 from .forms import RequestForm
-from .letters import draft_text
 from .models import Channel, InfoRequest, Letter, LetterKind, LetterTemplate, RequestEvent
 from .policies import letters as letter_policy
 from .replies import choices as reply_choices
@@ -144,7 +143,16 @@ class LetterForm(forms.Form):
         required=False,
         choices=[("", "—"), ("request", "按件计收"), ("page", "按量计收")],
     )
-    amount = forms.IntegerField(label="金额（元）", required=False, min_value=1, max_value=10**6)
+    pages = forms.IntegerField(
+        label="页数（按量计收）", required=False, min_value=1, max_value=100000
+    )
+    amount = forms.IntegerField(
+        label="金额（元）",
+        required=False,
+        min_value=1,
+        max_value=10**7,
+        help_text="留空按标准计算；可以低于标准，不能高于标准。",
+    )
     explanation = forms.CharField(
         label="答复说明或理由", required=False, max_length=4000, widget=forms.Textarea
     )
@@ -157,7 +165,7 @@ class LetterForm(forms.Form):
         data = self.cleaned_data
         params = {
             key: data[key]
-            for key in ("days", "approver", "method", "amount", "explanation")
+            for key in ("days", "approver", "method", "pages", "amount", "explanation")
             if data.get(key) not in (None, "")
         }
         if data.get("reply"):
@@ -305,6 +313,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "transfer_form": forms_by_name.get("transfer") or TransferForm(request=obj),
             "similar": similar.similar_requests(obj) if handles else [],
             "publish_url": self._publish_url(obj),
+            "nth": services.nth_this_month(obj) if handles else 0,
             "open": obj.state != InfoRequest.State.CLOSED,
             "today": timezone.localdate(),
         }
@@ -358,10 +367,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return self.detail(request, obj, {"letter": form}, status=400)
         kind, params = form.cleaned_data["kind"], form.params()
         try:
-            body, version = draft_text(obj, kind, params)
-            services.draft_letter(
-                obj, kind, {**params, "template_version": version}, body, request.user
-            )
+            services.draft_letter(obj, kind, params, None, request.user)
         except ValidationError as error:
             return self._refused(request, obj, error, "letter", form)
         return self._done(request, obj, "文书已拟好，等待负责人签发。")

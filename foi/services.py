@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from disclosure import fees
 from districts.models import Department, Division
 from outbox.services import enqueue
 from workcalendar.calendar import CalendarNotCovered, WorkingCalendar
@@ -295,10 +296,23 @@ def validate_letter(request: InfoRequest, kind: str, params: dict, on: date) -> 
             raise ValidationError("只有在办理中的申请才能发出收费通知。")
         if request.events.filter(kind=Kind.FEE_NOTICE).exists():
             raise ValidationError("收费通知只能发出一次。")
-        if params.get("method") not in ("request", "page"):
+        method = params.get("method")
+        if method not in ("request", "page"):
             raise ValidationError({"method": "请选择按件计收或按量计收（二者只能选其一）。"})
-        if int(params.get("amount") or 0) <= 0:
-            raise ValidationError({"amount": "收费金额应大于0。"})
+        pages = int(params.get("pages") or 0)
+        if method == "page" and pages <= 0:
+            raise ValidationError({"pages": "按量计收时，请填写页数。"})
+        standard = standard_fee(request, method, pages)
+        if standard <= 0:
+            raise ValidationError(
+                "按《政府信息公开信息处理费管理办法》的标准，该申请不收费"
+                f"（{fee_basis(request, method, pages)}）。"
+            )
+        amount = int(params.get("amount") or standard)
+        if not 0 < amount <= standard:
+            basis = fee_basis(request, method, pages)
+            raise ValidationError({"amount": f"收费金额不能超过标准：{standard}元（{basis}）。"})
+        params["amount"] = amount
     elif kind == LetterKind.REPLY:
         category = params.get("category")
         if category not in ReplyCategory.values:
@@ -315,22 +329,56 @@ def validate_letter(request: InfoRequest, kind: str, params: dict, on: date) -> 
         raise ValidationError("未知的文书类型。")
 
 
-def draft_letter(request: InfoRequest, kind: str, params: dict, body: str, user) -> Letter:
-    """Draft a letter for signature; return it. The draft changes nothing until it is signed."""
-    from .letters import title_of
+def nth_this_month(request: InfoRequest) -> int:
+    """Return which of its applicant's requests this is in the month it was received (from 1)."""
+    month = request.received_on.replace(day=1)
+    earlier = InfoRequest.objects.filter(
+        id_digest=request.id_digest, received_on__gte=month, received_on__lt=request.received_on
+    ).count()
+    same_day = InfoRequest.objects.filter(
+        id_digest=request.id_digest, received_on=request.received_on, pk__lte=request.pk
+    ).count()
+    return earlier + same_day
 
+
+def standard_fee(request: InfoRequest, method: str, pages: int = 0) -> int:
+    """Return the fee the bands allow for ``request`` by ``method`` (国办函〔2020〕109号)."""
+    if method == "request":
+        return fees.request_fee(nth_this_month(request))
+    return fees.page_fee(pages)
+
+
+def fee_basis(request: InfoRequest, method: str, pages: int = 0) -> str:
+    """Return how the standard fee was found, in words."""
+    if method == "request":
+        return f"按件计收：该申请人本月第{nth_this_month(request)}件申请"
+    return f"按量计收：{pages}页"
+
+
+def draft_letter(request: InfoRequest, kind: str, params: dict, body: str | None, user) -> Letter:
+    """Draft a letter for signature; return it. The draft changes nothing until it is signed.
+
+    Without a ``body`` the letter is written from its template, after the checks have filled
+    in what the office left to the rules (the standard fee).
+    """
+    from .letters import draft_text, title_of
+
+    params = dict(params)
     with transaction.atomic():
         request = _locked(request)
         validate_letter(request, kind, params, timezone.localdate())
         if request.letters.filter(status=Letter.Status.DRAFT).exists():
             raise ValidationError("该申请已有待签发的文书，请先签发或退回。")
+        version = int(params.pop("template_version", 0) or 0)
+        if body is None:
+            body, version = draft_text(request, kind, params)
         return Letter.objects.create(
             request=request,
             kind=kind,
             params=params,
             title=title_of(kind),
             body=body,
-            template_version=int(params.pop("template_version", 0) or 0),
+            template_version=version,
             drafted_by=user,
         )
 
