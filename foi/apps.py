@@ -7,4 +7,4 @@ class FoiConfig(AppConfig):
     verbose_name = _("依申请公开")
 
     def ready(self):
-        from . import policies  # noqa: F401  (registers the requests' scope policies)
+        from . import checks, policies  # noqa: F401  (registers the checks and the policies)

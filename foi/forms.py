@@ -116,6 +116,8 @@ class RequestForm(forms.ModelForm):
         # As radio buttons, the model's blank choice would be a "---------" button to click.
         self.fields["delivery"].choices = [c for c in self.fields["delivery"].choices if c[0]]
         self.fields["description"].max_length = 4000
+        # Most applicants are people: start there (an organisation picks its kind).
+        self.fields["applicant_kind"].initial = ApplicantKind.PERSON
 
     def clean_phone(self):
         return _clean_phone(self.cleaned_data["phone"])

@@ -6,6 +6,8 @@ result (``state``, ``due_on``) only so that the office's queue can filter and so
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxLengthValidator, MaxValueValidator
@@ -15,9 +17,22 @@ from django.utils.translation import gettext_lazy as _
 from districts.models import Department, Division
 
 
+class LetterStorage(FileSystemStorage):
+    """The private storage of reply letters (never under MEDIA_ROOT), at FOI_LETTER_DIR as it
+    is when a file is read or written (so tests can move it)."""
+
+    @property
+    def base_location(self):
+        return str(settings.FOI_LETTER_DIR)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def letter_storage() -> FileSystemStorage:
-    """Return the private storage of reply letters (never under MEDIA_ROOT)."""
-    return FileSystemStorage(location=settings.FOI_LETTER_DIR)
+    """Return the private storage of reply letters."""
+    return LetterStorage()
 
 
 class ApplicantKind(models.TextChoices):

@@ -45,11 +45,18 @@ def new_code() -> str:
     return "YSQ" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+# Statutory holidays on fixed dates (《全国年节及纪念日放假办法》, 2024 revision): 元旦 1 January,
+# 劳动节 1–2 May, 国庆节 1–3 October. The lunar ones and the 调休 swaps come only with each year's
+# State Council notice.
+FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
+
+
 class ProvisionalCalendar(WorkingCalendar):
-    """A calendar that counts a year not yet recorded as weekdays only, and notes that it did.
+    """A calendar that counts a year not yet recorded on weekdays and the fixed-date holidays
+    only, and notes that it did.
 
     Requests received in December run into next year before the State Council's holiday
-    notice is recorded; the office still needs a due date, shown as provisional.
+    notice is recorded; the office still needs a due date, shown as provisional (待核定).
     """
 
     def __init__(self) -> None:
@@ -59,7 +66,7 @@ class ProvisionalCalendar(WorkingCalendar):
     def is_working_day(self, d: date) -> bool:
         if not self.covers(d.year):
             self.guessed.add(d.year)
-            return d.weekday() < 5
+            return d.weekday() < 5 and (d.month, d.day) not in FIXED_HOLIDAYS
         return super().is_working_day(d)
 
 

@@ -31,6 +31,12 @@ def applicant() -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _letters_in_tmp(settings, tmp_path):
+    """Keep the signed letters' PDFs of each test in its own temporary folder."""
+    settings.FOI_LETTER_DIR = tmp_path / "foi-letters"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Start each test with no failed status look-ups counted (they live in the cache)."""
     from django.core.cache import cache

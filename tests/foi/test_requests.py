@@ -270,3 +270,31 @@ def test_register_lists_consenting_answered_requests_without_personal_data(
     assert "申请公开低保名单" in body
     assert "张三" not in body and "13812345678" not in body and ID_NUMBER not in body
     assert "不同意公开" not in body
+
+
+def test_a_provisional_due_date_skips_new_year(office, applicant):
+    """2027's holidays are not recorded: weekdays count, but 1 January never does."""
+    request = services.submit(
+        division=office.divisions[TOWNSHIP],
+        data=applicant,
+        channel="in_person",
+        received_on=dt.date(2026, 12, 3),
+    )
+    # 20 working days from 3 December 2026: 4–31 December give 20 (2026 is recorded).
+    assert request.due_on == dt.date(2026, 12, 31) and not request.due_provisional
+    later = services.submit(
+        division=office.divisions[TOWNSHIP],
+        data={**applicant, "id_type": "passport", "id_number": "E99999999"},
+        channel="in_person",
+        received_on=dt.date(2026, 12, 4),
+    )
+    # One more working day: Friday 1 January 2027 is 元旦, so Monday 4 January.
+    assert later.due_on == dt.date(2027, 1, 4) and later.due_provisional
+
+
+def test_the_form_starts_as_a_person_and_titles_its_errors(client, office, applicant):
+    url = reverse("foi:apply", args=[office.divisions[TOWNSHIP].slug])
+    page = client.get(url)
+    assert page.context["form"]["applicant_kind"].value() == "person"
+    bad = _post_form(client, office, applicant, phone="1", description="短")
+    assert "<title>（有2处需要修改）" in bad.content.decode()

@@ -26,6 +26,8 @@ PRODUCTION_ENV = {
     "SITE_ICP": "湘ICP备00000000号",
     "SITE_PSB": "湘公网安备43010202000001号",
     "SITE_PHONE": "0731-00000000",
+    # The key of applicants' identity numbers (foi.W001 warns without it).
+    "FOI_ID_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
 
@@ -59,6 +61,15 @@ def test_a_production_site_without_its_identity_is_warned():
     bad = {**PRODUCTION_ENV, "SITE_PSB_URL": "https://www.beian.gov.cn/"}
     result = run_manage("check", "--deploy", env=bad)
     assert result.returncode == 1 and "disclosure.E001" in result.stderr + result.stdout
+
+
+def test_the_identity_number_key_is_checked():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "FOI_ID_KEY": ""}
+    )
+    assert result.returncode == 1 and "foi.W001" in result.stderr + result.stdout
+    result = run_manage("check", env={**PRODUCTION_ENV, "FOI_ID_KEY": "c2hvcnQ="})
+    assert result.returncode == 1 and "foi.E001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():
