@@ -7,8 +7,10 @@ Every page reads public data only and issues a fixed number of queries.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 
 from catalog.selectors import domains_with_counts
 from districts.models import Division
@@ -17,7 +19,8 @@ from portal.views.columns import column_id
 from publications.models import Publication
 
 from . import fees
-from .models import GuideVersion
+from .models import AnnualReport, GuideVersion
+from .report import exports, present
 
 RULES_TYPE = "zhidu"
 REPORTS_TYPE = "nianbao"
@@ -123,8 +126,61 @@ def rules(request, slug):
 
 
 def reports(request, slug):
-    """List the division's published 政府信息公开工作年度报告, newest first, 20 a page."""
-    return _listing(request, slug, "reports", REPORTS_TYPE, "本级暂未发布政府信息公开年报。")
+    """Show the division's 政府信息公开年报: the annual reports it and its departments
+    published on the portal, newest year first, and the 年报 publications, 20 a page.
+
+    ``?report=<id>`` shows one published report in the format's tables (printable on A4), and
+    with ``&format=xlsx`` or ``&format=pdf`` downloads it. Another division's report, or one
+    not published, answers 404 like a missing one.
+    """
+    division = get_object_or_404(Division, slug=slug)
+    wanted = PARAMETERS["report"](request.GET.get("report", ""))
+    if wanted:
+        report = get_object_or_404(
+            AnnualReport.objects.published().select_related("division", "department"),
+            pk=int(wanted),
+            division=division,
+        )
+        download = PARAMETERS["format"](request.GET.get("format", ""))
+        if download:
+            return _report_download(report, download)
+        return render(
+            request,
+            "disclosure/report_detail.html",
+            {**_context(division, "reports"), "report": report, "doc": present.document(report)},
+        )
+    page = Paginator(_public_of_type(division, REPORTS_TYPE), PER_PAGE).get_page(
+        page_number(request.GET.get("page"))
+    )
+    annual = (
+        AnnualReport.objects.published()
+        .filter(division=division)
+        .select_related("department")
+        .order_by("-year", "department__display_order", "department__name")
+    )
+    return render(
+        request,
+        "disclosure/report_list.html",
+        {
+            **_context(division, "reports"),
+            "page": page,
+            "annual": list(annual),
+            "empty": "本级暂未发布政府信息公开年报。",
+        },
+    )
+
+
+def _report_download(report: AnnualReport, kind: str) -> HttpResponse:
+    if kind == "xlsx":
+        content = exports.xlsx_bytes(report)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content, content_type = exports.pdf_bytes(report), "application/pdf"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{report}.{kind}"
+    )
+    return response
 
 
 def statutory(request, slug):

@@ -118,6 +118,9 @@ PARAMETERS: dict[str, Callable[[str], str]] = {
     "year": lambda raw: _pattern(raw, r"20\d{2}"),
     # A version of the 政府信息公开指南.
     "v": lambda raw: _pattern(raw, r"[1-9]\d{0,3}"),
+    # An annual report on the 年报 page, and the download it asks for.
+    "report": lambda raw: _pattern(raw, r"[1-9]\d{0,9}"),
+    "format": lambda raw: _pattern(raw, r"xlsx|pdf"),
 }
 
 
@@ -161,15 +164,19 @@ def cached_page(scope: Callable[..., list[str]], *, params: tuple[str, ...] = ()
             key = f"{PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
             hit = cache.get(key)
             if hit is not None:
-                content, content_type = hit
+                content, content_type, *disposition = hit
                 response = HttpResponse(content, content_type=content_type)
+                if disposition and disposition[0]:
+                    # A download keeps its file name when served again.
+                    response["Content-Disposition"] = disposition[0]
                 response["X-Page-Cache"] = "hit"
                 return response
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming and not response.cookies:
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
-                cache.set(key, (response.content, response["Content-Type"]), seconds)
+                disposition = response.get("Content-Disposition", "")
+                cache.set(key, (response.content, response["Content-Type"], disposition), seconds)
                 response["X-Page-Cache"] = "miss"
             return response
 

@@ -59,7 +59,7 @@ urlpatterns = [
     ),
     path(
         "d/<slug:slug>/xxgk/nianbao/",
-        cached_page(division_scope, params=("page",))(disclosure.reports),
+        cached_page(division_scope, params=("page", "report", "format"))(disclosure.reports),
         name="xxgk_reports",
     ),
     path(
