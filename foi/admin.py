@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -33,7 +34,7 @@ from .models import Channel, InfoRequest, Letter, LetterKind, LetterTemplate, Re
 from .policies import letters as letter_policy
 from .replies import choices as reply_choices
 
-HIDDEN = "（仅承办机关可见）"
+HIDDEN = "不显示"
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -104,7 +105,7 @@ class OfficeRequestForm(RequestForm):
     received_on = forms.DateField(
         label="收到申请日期",
         help_text="当面提交为提交当日；邮寄为签收之日；传真为双方确认之日（条例第三十一条）。",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     agree = None
 
@@ -129,7 +130,9 @@ class StepForm(forms.Form):
             (RequestEvent.Kind.NOTE, "备注"),
         ],
     )
-    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     note = forms.CharField(label="说明", required=False, max_length=2000, widget=forms.Textarea)
 
 
@@ -198,12 +201,13 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = (DeadlineFilter, "state", ScopedDivisionFilter, "channel", "reply_category")
     list_select_related = ("division", "department")
     search_fields = ("code", "keywords")
-    ordering = ("state", "due_on", "-received_on")
     list_per_page = 50
     show_full_result_count = False
 
     def get_ordering(self, request):
-        return ["state", "due_on", "-received_on"]
+        """Return open requests first, the most urgent on top; answered ones after, the
+        latest first."""
+        return [F("closed_on").desc(nulls_first=True), F("due_on").asc(nulls_last=True), "-id"]
 
     def has_change_permission(self, request, obj=None):
         # Requests change through their steps (the request's page), never through a form.
@@ -236,16 +240,19 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         def deadline(obj):
             return deadline_html(obj, today, soon)
 
-        return (
-            code,
-            applicant,
-            "division",
-            "department",
-            "received_on",
-            "state",
-            deadline,
-            "reply_category",
-        )
+        @admin.display(description=_("承办单位"), ordering="division__code")
+        def unit(obj):
+            if obj.department_id:
+                return f"{obj.division.name} · {obj.department.name}"
+            return obj.division.name
+
+        @admin.display(description=_("状态"), ordering="state")
+        def status(obj):
+            if obj.reply_category:
+                return f"{obj.get_state_display()}（{obj.get_reply_category_display()}）"
+            return obj.get_state_display()
+
+        return (code, applicant, unit, "received_on", status, deadline)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
