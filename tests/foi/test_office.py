@@ -174,3 +174,14 @@ def test_queue_query_count_does_not_grow_with_rows(
     assert len(many.captured_queries) == len(few.captured_queries) == QUEUE_QUERIES, [
         q["sql"][:80] for q in many.captured_queries
     ]
+
+
+def test_the_publish_link_starts_a_publication_from_the_request(client, office, request_row):
+    client.force_login(office.user(Role.EDITOR, "township"))
+    page = client.get(_page(request_row.pk))
+    url = page.context["publish_url"]
+    form = client.get(url)
+    assert form.status_code == 200
+    initial = form.context["adminform"].form.initial
+    assert initial["title"].startswith("请公开2026年文艺路街道最低生活保障")
+    assert str(initial["division"]) == str(office.divisions[TOWNSHIP].pk)
