@@ -50,6 +50,7 @@ bench: $(STAMP)
 	ALLOW_INSECURE_KEY=1 $(PY) -m bench.hostile $(HOSTILE_BENCH_ARGS)
 	ALLOW_INSECURE_KEY=1 $(PY) -m bench.privacy $(PRIVACY_BENCH_ARGS)
 	ALLOW_INSECURE_KEY=1 $(PY) -m bench.release $(RELEASE_BENCH_ARGS)
+	ALLOW_INSECURE_KEY=1 $(PY) -m bench.annual_report $(ANNUAL_REPORT_BENCH_ARGS)
 	ALLOW_INSECURE_KEY=1 $(PY) -m bench.foi $(FOI_BENCH_ARGS)
 
 clean:
