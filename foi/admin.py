@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Department, Division
+from districts.policy import acting_department
 from workcalendar.calendar import CalendarNotCovered
 
 from . import clock as clocks
@@ -35,6 +36,12 @@ from .policies import letters as letter_policy
 from .replies import choices as reply_choices
 
 HIDDEN = "不显示"
+
+
+def signs(user, obj: InfoRequest) -> bool:
+    """Return True when ``user`` may sign (签发) letters on ``obj``: a reviewer, administrator
+    or leader of the handling office."""
+    return letter_policy.allows(user, "approve_letter", Letter(request=obj))
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -228,7 +235,9 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
         @admin.display(description=_("申请人"))
         def applicant(obj):
-            return obj.name if policy.allows(user, "handle", obj) else HIDDEN
+            # The handling office's staff: those who act on it and those who sign its letters.
+            shown = policy.allows(user, "handle", obj) or signs(user, obj)
+            return obj.name if shown else HIDDEN
 
         @admin.display(description=_("查询码"), ordering="code")
         def code(obj):
@@ -297,6 +306,9 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def detail(self, request, obj, forms_by_name=None, status=200):
         handles = self.policy.allows(request.user, "handle", obj)
+        # The handling office's leader signs letters that name the applicant: they see the
+        # applicant as the office does; offices above see neither (nor the letters' text).
+        may_sign = signs(request.user, obj)
         try:
             computed = services.clock_of(obj)
             clock, problem = computed.clock, ""
@@ -310,6 +322,8 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "title": f"政府信息公开申请 {obj.code}",
             "obj": obj,
             "handles": handles,
+            "signs": may_sign,
+            "sees_person": handles or may_sign,
             "clock": clock,
             "clock_problem": problem,
             "events": list(obj.events.select_related("actor", "from_division")),
@@ -380,13 +394,18 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return self._done(request, obj, "文书已拟好，等待负责人签发。")
 
     def sign_view(self, request, pk, letter, action):
-        obj = self._handled(request, pk)
+        # Signing is not handling: the handling office's 签发 leader signs (and sends back)
+        # without the handle permission; whoever handles it may send a draft back.
+        obj = self._visible(request, pk)
         draft = obj.letters.filter(pk=letter).first()
         if draft is None or action not in ("approve", "withdraw") or request.method != "POST":
             raise Http404("没有这个文书或操作。")
+        may_sign = letter_policy.allows(request.user, "approve_letter", draft)
+        if not (may_sign or self.policy.allows(request.user, "handle", obj)):
+            raise PermissionDenied("只有承办机关可以办理该申请。")
         try:
             if action == "approve":
-                if not letter_policy.allows(request.user, "approve_letter", draft):
+                if not may_sign:
                     raise PermissionDenied("您没有签发文书的权限。")
                 services.approve_letter(draft, request.user)
                 return self._done(request, obj, f"《{draft.title}》已签发，已通知申请人。")
@@ -451,7 +470,10 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     data=form.request_data(),
                     channel=form.cleaned_data["channel"],
                     received_on=form.cleaned_data["received_on"],
-                    department=form.cleaned_data.get("department"),
+                    # A department's staff register for their own department (they handle
+                    # only its requests); the office picks any of the division's.
+                    department=acting_department(request.user, division)
+                    or form.cleaned_data.get("department"),
                     user=request.user,
                 )
             except ValidationError as error:
