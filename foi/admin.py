@@ -41,7 +41,9 @@ HIDDEN = "不显示"
 def signs(user, obj: InfoRequest) -> bool:
     """Return True when ``user`` may sign (签发) letters on ``obj``: a reviewer, administrator
     or leader of the handling office."""
-    return letter_policy.allows(user, "approve_letter", Letter(request=obj))
+    return letter_policy.allows_any(
+        user, "approve_letter", "signoff_letter", obj=Letter(request=obj)
+    )
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -400,7 +402,9 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         draft = obj.letters.filter(pk=letter).first()
         if draft is None or action not in ("approve", "withdraw") or request.method != "POST":
             raise Http404("没有这个文书或操作。")
-        may_sign = letter_policy.allows(request.user, "approve_letter", draft)
+        may_sign = letter_policy.allows_any(
+            request.user, "approve_letter", "signoff_letter", obj=draft
+        )
         if not (may_sign or self.policy.allows(request.user, "handle", obj)):
             raise PermissionDenied("只有承办机关可以办理该申请。")
         try:

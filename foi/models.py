@@ -241,6 +241,8 @@ class Letter(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("待审核")
+        # Where the division asks for its leader's sign-off (签发), as for publications.
+        REVIEWED = "reviewed", _("已审核，待领导签发")
         APPROVED = "approved", _("已签发")
 
     request = models.ForeignKey(InfoRequest, on_delete=models.CASCADE, related_name="letters")
@@ -260,6 +262,9 @@ class Letter(models.Model):
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -271,7 +276,10 @@ class Letter(models.Model):
     class Meta:
         verbose_name = _("答复文书")
         verbose_name_plural = _("答复文书")
-        permissions = [("approve_letter", "签发答复文书")]
+        permissions = [
+            ("approve_letter", "审核签发答复文书"),
+            ("signoff_letter", "领导签发答复文书"),
+        ]
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

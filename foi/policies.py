@@ -21,6 +21,8 @@ for _role in (Role.EDITOR, Role.REVIEWER, Role.ADMINISTRATOR):
     grant(_role, Letter, "add")
 for _role in (Role.REVIEWER, Role.ADMINISTRATOR, Role.LEADER):
     grant(_role, Letter, "approve_letter")
+# Where a division asks for sign-off, its leader signs (签发) what its reviewers approved.
+grant(Role.LEADER, Letter, "signoff_letter")
 grant(Role.ADMINISTRATOR, LetterTemplate, "add")
 
 requests = register(
@@ -43,7 +45,7 @@ letters = register(
         Letter,
         path="request__division",
         department_path="request__department",
-        own_division_actions={"add", "approve_letter"},
+        own_division_actions={"add", "approve_letter", "signoff_letter"},
     )
 )
 templates = register(ScopedPolicy(LetterTemplate))

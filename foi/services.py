@@ -374,7 +374,7 @@ def draft_letter(request: InfoRequest, kind: str, params: dict, body: str | None
     with transaction.atomic():
         request = _locked(request)
         validate_letter(request, kind, params, timezone.localdate())
-        if request.letters.filter(status=Letter.Status.DRAFT).exists():
+        if request.letters.exclude(status=Letter.Status.APPROVED).exists():
             raise ValidationError("该申请已有待签发的文书，请先签发或退回。")
         version = int(params.pop("template_version", 0) or 0)
         if body is None:
@@ -394,25 +394,44 @@ def withdraw_letter(letter: Letter, user) -> None:
     """Return a draft to its drafter: delete it (nothing took effect)."""
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter.pk)
-        if letter.status != Letter.Status.DRAFT:
+        if letter.status == Letter.Status.APPROVED:
             raise ValidationError("已签发的文书不能退回。")
         letter.delete()
 
 
 def approve_letter(letter: Letter, user) -> Letter:
-    """Sign ``letter``: record its step on the request, make its PDF, tell the applicant."""
+    """Sign ``letter``: record its step on the request, make its PDF, tell the applicant.
+
+    Where the request's division asks for sign-off (签发, as for publications), a reviewer's
+    approval only moves the draft on to the division's leader, whose signature takes effect.
+    """
     from .letters import render_pdf
+    from .policies import letters as letter_policy
 
     today = timezone.localdate()
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter.pk)
-        if letter.status != Letter.Status.DRAFT:
+        if letter.status == Letter.Status.APPROVED:
             raise ValidationError("该文书已签发。")
-        if letter.drafted_by_id == user.pk:
-            raise ValidationError("文书须由拟稿人以外的负责人签发。")
+        if user.pk in (letter.drafted_by_id, letter.reviewed_by_id):
+            raise ValidationError("文书须由拟稿人、审核人以外的负责人签发。")
         request = _locked(letter.request)
         params = letter.params
         validate_letter(request, letter.kind, params, today)
+        leader = letter_policy.allows(user, "signoff_letter", letter)
+        if request.division.signoff_required:
+            if letter.status == Letter.Status.DRAFT:
+                if leader:
+                    raise ValidationError(
+                        "本级要求领导签发：文书须先经审核人员审核，再由领导签发。"
+                    )
+                letter.status, letter.reviewed_by = Letter.Status.REVIEWED, user
+                letter.save(update_fields=["status", "reviewed_by"])
+                return letter
+            if not leader:
+                raise ValidationError("本级要求领导签发：该文书已审核，须由本级领导签发。")
+        elif letter.status != Letter.Status.DRAFT:
+            raise ValidationError("该文书不在待签发状态。")
         event = RequestEvent(request=request, on=today, actor=user, note=letter.title)
         if letter.kind == LetterKind.CORRECTION:
             event.kind = Kind.CORRECTION_NOTICE

@@ -33,7 +33,9 @@ def card(user) -> dict | None:
         ),
         overdue=Count("pk", filter=handled & running & Q(due_on__lt=today), distinct=True),
         unsigned=Count(
-            "pk", filter=handled & Q(letters__status=Letter.Status.DRAFT), distinct=True
+            "pk",
+            filter=handled & Q(letters__status__in=[Letter.Status.DRAFT, Letter.Status.REVIEWED]),
+            distinct=True,
         ),
         below=Count("pk", filter=~handled & running & Q(due_on__lt=today), distinct=True),
     )

@@ -145,7 +145,7 @@ def test_reply_letter_is_drafted_signed_by_another_and_downloadable(
     letter = services.draft_letter(request, LetterKind.REPLY, params, body, editor)
     request.refresh_from_db()
     assert request.state == "running"  # a draft changes nothing
-    with pytest.raises(ValidationError, match="拟稿人以外"):
+    with pytest.raises(ValidationError, match="以外的负责人签发"):
         services.approve_letter(letter, editor)
     with django_capture_on_commit_callbacks(execute=True):
         services.approve_letter(letter, reviewer)
@@ -298,3 +298,44 @@ def test_the_form_starts_as_a_person_and_titles_its_errors(client, office, appli
     assert page.context["form"]["applicant_kind"].value() == "person"
     bad = _post_form(client, office, applicant, phone="1", description="短")
     assert "<title>（有2处需要修改）" in bad.content.decode()
+
+
+def test_where_the_division_asks_for_sign_off_the_leader_signs_after_review(
+    office, applicant, django_capture_on_commit_callbacks
+):
+    from districts.services import membership_grant
+    from tests.factories import UserFactory
+
+    township = office.divisions[TOWNSHIP]
+    township.signoff_required = True
+    township.save(update_fields=["signoff_required"])
+    leader = UserFactory(username="wenyilu_leader_t", is_staff=True)
+    membership_grant(user=leader, division=township, role=Role.LEADER)
+    request = _submit(office, applicant)
+    editor = office.user(Role.EDITOR, "township")
+    reviewer = office.user(Role.REVIEWER, "township")
+    letter = services.draft_letter(
+        request, LetterKind.REPLY, {"category": "open", "reason": 1}, None, editor
+    )
+    with pytest.raises(ValidationError, match="须先经审核人员审核"):
+        services.approve_letter(letter, leader)
+    services.approve_letter(letter, reviewer)
+    letter.refresh_from_db()
+    request.refresh_from_db()
+    # Reviewed, not yet in force: nothing reached the request.
+    assert letter.status == Letter.Status.REVIEWED and letter.reviewed_by == reviewer
+    assert request.state == "running" and not letter.pdf
+    with pytest.raises(ValidationError, match="须由本级领导签发"):
+        services.approve_letter(letter, office.user(Role.ADMINISTRATOR, "township"))
+    with pytest.raises(ValidationError, match="审核人以外"):
+        services.approve_letter(letter, reviewer)
+    with pytest.raises(ValidationError, match="待签发"):
+        services.draft_letter(
+            request, LetterKind.REPLY, {"category": "open", "reason": 2}, None, editor
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_letter(letter, leader)
+    letter.refresh_from_db()
+    request.refresh_from_db()
+    assert letter.status == Letter.Status.APPROVED and letter.approved_by == leader
+    assert request.state == "closed" and letter.pdf
