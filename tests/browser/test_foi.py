@@ -202,10 +202,12 @@ def test_the_form_works_with_the_keyboard_and_announces_its_errors(
 ):
     page = public_page(phone=False)
     page.goto(live_server.url + url(office, "apply"))
-    # No applicant type is chosen for the citizen; Space on the first radio chooses 自然人.
-    assert page.locator("input[name=applicant_kind]:checked").count() == 0
+    # 自然人 is chosen to start with; the arrow keys move the choice, and back.
+    assert page.locator("#id_applicant_kind_0").is_checked()
     page.locator("#id_applicant_kind_0").focus()
-    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#id_applicant_kind_1").is_checked()
+    page.keyboard.press("ArrowUp")
     assert page.locator("#id_applicant_kind_0").is_checked()
     # Typed, not filled: each field takes keyboard input where the focus is.
     for field, value in (
