@@ -34,6 +34,7 @@ from .forms import RequestForm
 from .models import Channel, InfoRequest, Letter, LetterKind, LetterTemplate, RequestEvent
 from .policies import letters as letter_policy
 from .replies import choices as reply_choices
+from .views import public_description
 
 HIDDEN = "不显示"
 
@@ -228,6 +229,24 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return self.policy.allows(request.user, "add")
 
+    # The queue's own filters; any other lookup in the URL (?phone__startswith=…) would let an
+    # office above probe an applicant's personal data one character at a time.
+    ALLOWED_LOOKUPS = frozenset(
+        {
+            "deadline",
+            "state",
+            "state__exact",
+            "channel",
+            "channel__exact",
+            "reply_category",
+            "reply_category__exact",
+            "within",
+        }
+    )
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.ALLOWED_LOOKUPS
+
     def get_list_display(self, request):
         """Return the columns, bound to this request's user (the applicant is shown only to
         the handling office) and today's due-soon line."""
@@ -302,7 +321,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return obj
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not str(object_id).isdigit() or len(str(object_id)) > 15:
+        if not (str(object_id).isascii() and str(object_id).isdigit()) or len(str(object_id)) > 15:
             raise Http404("对象不存在。")
         return self.detail(request, self._visible(request, int(object_id)))
 
@@ -326,6 +345,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "handles": handles,
             "signs": may_sign,
             "sees_person": handles or may_sign,
+            "masked_description": public_description(obj),
             "clock": clock,
             "clock_problem": problem,
             "events": list(obj.events.select_related("actor", "from_division")),

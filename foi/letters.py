@@ -84,9 +84,26 @@ def fill(text: str, values: dict) -> str:
 
 
 def draft_text(request: InfoRequest, kind: str, params: dict) -> tuple[str, int]:
-    """Return (the letter's text as drafted from its template, the template's version)."""
+    """Return (the letter's text as drafted from its template, the template's version).
+
+    Dates are those of a letter issued today: an extension states the new due date, a 补正
+    notice its period's last day.
+    """
+    from . import clock as clocks
+    from .services import ProvisionalCalendar, steps_of
+
+    today = timezone.localdate()
+    calendar = ProvisionalCalendar()
+    params = dict(params)
+    due_on = None
+    if kind == LetterKind.EXTENSION and params.get("days"):
+        steps = [*steps_of(request), clocks.Step("extension", today, int(params["days"]))]
+        due_on = clocks.compute(steps, today, calendar).due_on
+    if kind == LetterKind.CORRECTION:
+        params["days"] = int(params.get("days") or clocks.DEFAULT_CORRECTION_PERIOD)
+        params["until"] = cn_date(calendar.add_working_days(today, params["days"]))
     text, version = template_for(request, kind)
-    return fill(text, values_for(request, params)), version
+    return fill(text, values_for(request, params, due_on)), version
 
 
 def render_pdf(letter: Letter) -> None:

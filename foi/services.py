@@ -15,6 +15,7 @@ import jieba.analyse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from disclosure import fees
@@ -204,12 +205,19 @@ def record(
     with transaction.atomic():
         request = _locked(request)
         _check_open(request)
-        computed = clock_of(request, on)
-        clock = computed.clock
         if on < request.received_on:
             raise ValidationError({"on": "日期不能早于收到申请的日期。"})
         if on > timezone.localdate():
             raise ValidationError({"on": "日期不能晚于今天。"})
+        # History is recorded in order: a step dated before the last one recorded could pause
+        # the clock after the fact, or close a pause before it opened.
+        latest = request.events.aggregate(latest=Max("on"))["latest"]
+        if latest and on < latest:
+            raise ValidationError(
+                {"on": f"日期不能早于最近一次办理记录的日期（{latest:%Y-%m-%d}）。"}
+            )
+        computed = clock_of(request, on)
+        clock = computed.clock
         if kind == Kind.CORRECTION_RECEIVED and clock.state != "correction":
             raise ValidationError("该申请没有待补正的通知。")
         if kind == Kind.CONSULT_END and clock.state != "consulting":
@@ -218,6 +226,8 @@ def record(
             raise ValidationError("该申请没有待缴的费用。")
         if kind == Kind.CONSULT_START and clock.state != "running":
             raise ValidationError("只有在办理中的申请才能发起征求意见。")
+        if kind == Kind.CONSULT_START and clock.due_on and on > clock.due_on:
+            raise ValidationError("答复期限已过，不能再以征求意见暂停计时。")
         if kind not in (
             Kind.CORRECTION_RECEIVED,
             Kind.CONSULT_START,
@@ -301,6 +311,8 @@ def validate_letter(request: InfoRequest, kind: str, params: dict, on: date) -> 
     elif kind == LetterKind.FEE:
         if clock.state != "running":
             raise ValidationError("只有在办理中的申请才能发出收费通知。")
+        if clock.due_on and on > clock.due_on:
+            raise ValidationError("答复期限已过，不能再以收费通知暂停计时。")
         if request.events.filter(kind=Kind.FEE_NOTICE).exists():
             raise ValidationError("收费通知只能发出一次。")
         method = params.get("method")
@@ -328,10 +340,20 @@ def validate_letter(request: InfoRequest, kind: str, params: dict, on: date) -> 
         reason = int(params.get("reason") or 0)
         if reasons and reason not in reasons:
             raise ValidationError({"reason": "请选择该答复类型的具体情形。"})
-        if category == ReplyCategory.OTHER and reason == 1 and clock.state != "correction":
-            raise ValidationError({"reason": "该申请没有待补正的通知，不能以逾期不补正终止。"})
-        if category == ReplyCategory.OTHER and reason == 2 and clock.state != "fee":
-            raise ValidationError({"reason": "该申请没有待缴的费用，不能以逾期未缴费终止。"})
+        if category == ReplyCategory.OTHER and reason == 1:
+            if clock.state != "correction":
+                raise ValidationError({"reason": "该申请没有待补正的通知，不能以逾期不补正终止。"})
+            if clock.correction_due and on <= clock.correction_due:
+                raise ValidationError(
+                    {"reason": f"补正期限（至{clock.correction_due:%Y-%m-%d}）尚未届满。"}
+                )
+        if category == ReplyCategory.OTHER and reason == 2:
+            if clock.state != "fee":
+                raise ValidationError({"reason": "该申请没有待缴的费用，不能以逾期未缴费终止。"})
+            if clock.fee_due and on <= clock.fee_due:
+                raise ValidationError(
+                    {"reason": f"缴费期限（至{clock.fee_due:%Y-%m-%d}）尚未届满。"}
+                )
     else:
         raise ValidationError("未知的文书类型。")
 
@@ -379,6 +401,8 @@ def draft_letter(request: InfoRequest, kind: str, params: dict, body: str | None
         version = int(params.pop("template_version", 0) or 0)
         if body is None:
             body, version = draft_text(request, kind, params)
+            # Written from the template: rewritten when signed, so its dates are the signing day's.
+            params["generated"] = True
         return Letter.objects.create(
             request=request,
             kind=kind,
@@ -405,7 +429,7 @@ def approve_letter(letter: Letter, user) -> Letter:
     Where the request's division asks for sign-off (签发, as for publications), a reviewer's
     approval only moves the draft on to the division's leader, whose signature takes effect.
     """
-    from .letters import render_pdf
+    from .letters import draft_text, render_pdf
     from .policies import letters as letter_policy
 
     today = timezone.localdate()
@@ -455,7 +479,9 @@ def approve_letter(letter: Letter, user) -> Letter:
         letter.event = event
         letter.status = Letter.Status.APPROVED
         letter.approved_by = user
-        letter.save(update_fields=["event", "status", "approved_by"])
+        if params.get("generated"):
+            letter.body, letter.template_version = draft_text(letter.request, letter.kind, params)
+        letter.save(update_fields=["event", "status", "approved_by", "body", "template_version"])
         refresh(request, today)
         render_pdf(letter)
         notify(request, event.kind)

@@ -130,7 +130,8 @@ def status(request, slug):
             form.add_error(None, "查询失败次数过多，请一小时后再试，或致电受理机关查询。")
         elif form.is_valid():
             found = InfoRequest.objects.filter(code=form.cleaned_data["code"]).first()
-            if found is not None and found.phone.endswith(form.cleaned_data["phone_tail"]):
+            digits = "".join(ch for ch in (found.phone if found else "") if ch.isdigit())
+            if found is not None and digits.endswith(form.cleaned_data["phone_tail"]):
                 _remember(request, found)
                 return redirect("foi:status_result", slug=found.division.slug)
             _count_failure(request)

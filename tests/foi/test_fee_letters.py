@@ -6,15 +6,17 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from districts.models import Role
 from foi import services
-from foi.models import LetterKind
+from foi.models import InfoRequest, LetterKind
 from tests.publications.conftest import TOWNSHIP
 
 pytestmark = pytest.mark.django_db
 
-RECEIVED = dt.date(2026, 11, 2)
+# Fee notices go out before the reply is due: the requests arrive today.
+RECEIVED = timezone.localdate()
 
 
 def _requests(office, applicant, count, on=RECEIVED):
@@ -37,7 +39,7 @@ def test_the_first_ten_requests_a_month_are_free(office, applicant):
 def test_the_eleventh_request_may_cost_100_and_no_more(office, applicant):
     rows = _requests(office, applicant, 11)
     # A request the month before does not count towards November.
-    _requests(office, applicant, 1, on=dt.date(2026, 10, 30))
+    _requests(office, applicant, 1, on=RECEIVED.replace(day=1) - dt.timedelta(days=1))
     eleventh = rows[-1]
     assert services.nth_this_month(eleventh) == 11
     editor = office.user(Role.EDITOR, "township")
@@ -77,7 +79,19 @@ def test_a_fee_notice_pauses_the_clock_until_payment(office, applicant):
     assert clock.fee_due is not None and clock.pauses[0].kind == "fee"
     with pytest.raises(ValidationError, match="只有在办理中的申请才能发出收费通知"):
         services.draft_letter(row, LetterKind.FEE, {"method": "request"}, None, editor)
-    # Not paid: the office ends the request as 其他处理（逾期未缴费）.
+    # Not before the 20 working days to pay have run out.
+    with pytest.raises(ValidationError, match="缴费期限.*尚未届满"):
+        services.draft_letter(
+            row, LetterKind.REPLY, {"category": "other", "reason": 2}, None, editor
+        )
+    # Forty-five days later (the history moved back), still not paid: the office ends the
+    # request as 其他处理（逾期未缴费）.
+    back = dt.timedelta(days=45)
+    for event in row.events.all():
+        event.on -= back
+        event.save(update_fields=["on"])
+    InfoRequest.objects.filter(pk=row.pk).update(received_on=row.received_on - back)
+    row.refresh_from_db()
     end = services.draft_letter(
         row, LetterKind.REPLY, {"category": "other", "reason": 2}, None, editor
     )

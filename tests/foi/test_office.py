@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from districts.models import Role
@@ -185,3 +186,39 @@ def test_the_publish_link_starts_a_publication_from_the_request(client, office, 
     initial = form.context["adminform"].form.initial
     assert initial["title"].startswith("请公开2026年文艺路街道最低生活保障")
     assert str(initial["division"]) == str(office.divisions[TOWNSHIP].pk)
+
+
+def test_the_queue_refuses_lookups_that_probe_personal_data(client, office, request_row):
+    client.force_login(office.user(Role.ADMINISTRATOR, "district"))
+    url = reverse("admin:foi_inforequest_changelist")
+    for probe in ("phone__startswith=138", "name=张三", "email__istartswith=z", "id_tail=002X"):
+        response = client.get(f"{url}?code={request_row.code}&{probe}")
+        assert response.status_code == 400, probe
+    assert client.get(url + "?deadline=overdue&state__exact=running").status_code == 200
+    # The page shows the office above the request, masked, and none of its personal parts.
+    page = client.get(_page(request_row.pk)).content.decode()
+    assert "最低生活保障" in page and "13812345678" not in page
+
+
+def test_steps_cannot_be_backdated_before_the_history(client, office, request_row):
+    editor = office.user(Role.EDITOR, "township")
+    services.record(request_row, "consult_start", on=dt.date(2026, 11, 9), user=editor)
+    with pytest.raises(ValidationError, match="不能早于最近一次办理记录"):
+        services.record(request_row, "consult_end", on=dt.date(2026, 11, 6), user=editor)
+    services.record(request_row, "consult_end", on=dt.date(2026, 11, 13), user=editor)
+    # Past the due date (4 December) no new pause is allowed.
+    with pytest.raises(ValidationError, match="答复期限已过"):
+        services.record(request_row, "consult_start", on=dt.date(2026, 12, 5), user=editor)
+
+
+def test_an_extension_letter_states_the_new_due_date(office, applicant):
+    from foi.letters import cn_date, draft_text
+    from foi.models import LetterKind
+
+    row = services.submit(division=office.divisions[TOWNSHIP], data=applicant, channel="post")
+    text, _version = draft_text(row, LetterKind.EXTENSION, {"days": 10})
+    extended = services.clock_of(row).clock.due_on
+    calendar = services.ProvisionalCalendar()
+    assert cn_date(calendar.add_working_days(extended, 10)) in text
+    notice, _version = draft_text(row, LetterKind.CORRECTION, {})
+    assert "15个工作日内" in notice and "（前）" not in notice

@@ -339,3 +339,9 @@ def test_where_the_division_asks_for_sign_off_the_leader_signs_after_review(
     request.refresh_from_db()
     assert letter.status == Letter.Status.APPROVED and letter.approved_by == leader
     assert request.state == "closed" and letter.pdf
+
+
+def test_a_phone_with_an_extension_opens_by_its_last_four_digits(client, office, applicant):
+    request = _submit(office, applicant, phone="0731-88881234-56")
+    url = reverse("foi:status", args=[office.divisions[TOWNSHIP].slug])
+    assert client.post(url, {"code": request.code, "phone_tail": "3456"}).status_code == 302
