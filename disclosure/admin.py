@@ -237,7 +237,7 @@ class AnnualReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request.GET = request.GET.copy()
             del request.GET["overdue_year"]
         today = timezone.localdate()
-        year = int(raw) if raw.isdigit() and len(raw) == 4 else today.year - 1
+        year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else today.year - 1
         year = min(max(year, 2008), today.year)
         extra = {
             "overdue": report_selectors.overdue(request.user, year, today),

@@ -49,7 +49,7 @@ def xlsx_bytes(report) -> bytes:
         grid = section["grid"]
         if grid is None:
             for text in section["paragraphs"]:
-                cell = sheet.cell(row, 1, text)
+                cell = sheet.cell(row, 1, _cell_text(text))
                 cell.alignment = LEFT
                 sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
                 sheet.row_dimensions[row].height = max(15, 15 * (len(text) // 90 + 1))
@@ -159,3 +159,14 @@ def pdf_bytes(report) -> bytes:
 def _escape(text: str) -> str:
     """Return ``text`` safe for a reportlab Paragraph (its markup is a small XML)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Characters openpyxl refuses in a cell (XML 1.0 forbids them; Word pastes \x0b for line breaks).
+_ILLEGAL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)], " ")
+
+
+def _cell_text(text: str) -> str:
+    """Return ``text`` fit for a cell: control characters blanked, and a leading = + - @ quoted
+    so that a spreadsheet shows it rather than running it as a formula."""
+    text = text.translate(_ILLEGAL)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

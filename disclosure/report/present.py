@@ -148,7 +148,9 @@ def table_four(four: dict[str, Any]) -> Grid:
 
 def paragraphs(text: str) -> list[str]:
     """Return a narrative text's paragraphs (split at blank lines, lines joined)."""
-    blocks = [" ".join(part.split("\n")).strip() for part in (text or "").split("\n\n")]
+    # Browsers post a textarea's lines with \r\n: fold them before splitting.
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    blocks = [" ".join(part.split("\n")).strip() for part in text.split("\n\n")]
     return [b for b in blocks if b]
 
 
