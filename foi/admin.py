@@ -354,7 +354,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             or StepForm(initial={"on": timezone.localdate()}),
             "letter_form": forms_by_name.get("letter") or LetterForm(),
             "transfer_form": forms_by_name.get("transfer") or TransferForm(request=obj),
-            "similar": similar.similar_requests(obj) if handles else [],
+            "similar": similar.similar_requests(obj, user=request.user) if handles else [],
             "publish_url": self._publish_url(obj),
             "nth": services.nth_this_month(obj) if handles else 0,
             "open": obj.state != InfoRequest.State.CLOSED,
@@ -466,9 +466,11 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         row = obj.letters.filter(pk=letter, status=Letter.Status.APPROVED).first()
         if row is None or not row.pdf:
             raise Http404("没有这个文书。")
-        response = FileResponse(
-            row.pdf.open("rb"), as_attachment=True, filename=f"{row.title}-{obj.code}.pdf"
-        )
+        try:
+            handle = row.pdf.open("rb")
+        except FileNotFoundError as error:
+            raise Http404("文书文件缺失，请联系系统管理员。") from error
+        response = FileResponse(handle, as_attachment=True, filename=f"{row.title}-{obj.code}.pdf")
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -28,8 +28,14 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def similar_requests(request: InfoRequest, limit: int = 5) -> list[tuple[InfoRequest, float]]:
-    """Return up to ``limit`` (request, score) pairs like ``request``, most similar first."""
+def similar_requests(
+    request: InfoRequest, limit: int = 5, user=None
+) -> list[tuple[InfoRequest, float]]:
+    """Return up to ``limit`` (request, score) pairs like ``request``, most similar first.
+
+    With ``user``, only requests that user handles are candidates (a department's staff never
+    see another department's requests).
+    """
     words = set(request.keywords.split())
     if not words:
         return []
@@ -39,8 +45,13 @@ def similar_requests(request: InfoRequest, limit: int = 5) -> list[tuple[InfoReq
         .exclude(pk=request.pk)
         .filter(reduce(or_, (Q(keywords__contains=word) for word in sorted(words)[:8])))
         .only("pk", "code", "received_on", "description", "keywords", "state", "reply_category")
-        .order_by("-received_on")[:CANDIDATES]
+        .order_by("-received_on")
     )
+    if user is not None:
+        from .policies import requests as policy
+
+        candidates = policy.filter(candidates, user, "handle")
+    candidates = candidates[:CANDIDATES]
     scored = [(other, similarity(words, set(other.keywords.split()))) for other in candidates]
     scored = [(other, score) for other, score in scored if score >= THRESHOLD]
     scored.sort(key=lambda pair: (-pair[1], -pair[0].pk))

@@ -184,8 +184,12 @@ def letter_download(request, slug, pk):
     )
     if letter.request_id not in request.session.get(SESSION_KEY, []) or not letter.pdf:
         raise Http404("没有找到该文书。")
+    try:
+        handle = letter.pdf.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("没有找到该文书。") from error
     response = FileResponse(
-        letter.pdf.open("rb"),
+        handle,
         as_attachment=True,
         filename=f"{letter.title}-{letter.request.code}.pdf",
         content_type="application/pdf",

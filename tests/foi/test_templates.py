@@ -109,3 +109,18 @@ def test_department_staff_see_only_their_departments_requests(client, office, ap
         "张三"
         in client.get(reverse("admin:foi_inforequest_change", args=[mine.pk])).content.decode()
     )
+
+
+def test_a_missing_letter_file_answers_404(client, office, row):
+    from foi.models import Letter
+
+    editor, reviewer = office.user(Role.EDITOR, "township"), office.user(Role.REVIEWER, "township")
+    letter = services.draft_letter(
+        row, LetterKind.REPLY, {"category": "open", "reason": 1}, None, editor
+    )
+    services.approve_letter(letter, reviewer)
+    letter = Letter.objects.get(pk=letter.pk)
+    letter.pdf.storage.delete(letter.pdf.name)
+    client.force_login(editor)
+    url = reverse("admin:foi_inforequest_pdf", args=[row.pk, letter.pk])
+    assert client.get(url).status_code == 404
