@@ -333,7 +333,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         try:
             computed = services.clock_of(obj)
             clock, problem = computed.clock, ""
-        except CalendarNotCovered as error:
+        except (CalendarNotCovered, ValueError) as error:
             clock, problem = None, str(error)
         forms_by_name = forms_by_name or {}
         letters = list(obj.letters.select_related("drafted_by", "approved_by"))

@@ -7,4 +7,9 @@ class FoiConfig(AppConfig):
     verbose_name = _("依申请公开")
 
     def ready(self):
+        from workcalendar.signals import calendar_changed
+
         from . import checks, policies  # noqa: F401  (registers the checks and the policies)
+        from .tasks import refresh_after_calendar_change
+
+        calendar_changed.connect(refresh_after_calendar_change, dispatch_uid="foi-clocks")

@@ -53,6 +53,7 @@ class Pause:
     start: date
     end: date | None  # None: still open
     cap: int | None  # at most this many working days do not count (None: no cap)
+    exhausted: bool = False  # its cap was reached: the clock runs again though it is open
 
 
 @dataclass
@@ -146,7 +147,9 @@ def compute(steps: Iterable[Step], today: date, calendar: WorkingCalendar) -> Cl
     if horizon > due_on:
         # Past the due date every working day counts against the office.
         used += calendar.working_days_between(due_on, horizon)
-    open_pause = next((p for p in pauses if p.end is None), None)
+    # A consultation left open past its 15 working days no longer stops the clock: the request
+    # is running (and may fall overdue) until the office decides.
+    open_pause = next((p for p in pauses if p.end is None and not p.exhausted), None)
     if closed_on is not None:
         state = "closed"
     elif open_pause is not None:
@@ -183,6 +186,7 @@ def _paused_days(pauses: list[Pause], horizon: date, calendar: WorkingCalendar) 
             if calendar.is_working_day(day):
                 days.add(day)
                 counted += 1
+        pause.exhausted = pause.cap is not None and counted >= pause.cap
     return days
 
 

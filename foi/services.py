@@ -220,11 +220,12 @@ def record(
         clock = computed.clock
         if kind == Kind.CORRECTION_RECEIVED and clock.state != "correction":
             raise ValidationError("该申请没有待补正的通知。")
-        if kind == Kind.CONSULT_END and clock.state != "consulting":
+        consulting = any(p.kind == "consult" and p.end is None for p in clock.pauses)
+        if kind == Kind.CONSULT_END and not consulting:
             raise ValidationError("该申请没有正在进行的征求意见。")
         if kind == Kind.FEE_PAID and clock.state != "fee":
             raise ValidationError("该申请没有待缴的费用。")
-        if kind == Kind.CONSULT_START and clock.state != "running":
+        if kind == Kind.CONSULT_START and (clock.state != "running" or consulting):
             raise ValidationError("只有在办理中的申请才能发起征求意见。")
         if kind == Kind.CONSULT_START and clock.due_on and on > clock.due_on:
             raise ValidationError("答复期限已过，不能再以征求意见暂停计时。")
@@ -265,6 +266,9 @@ def transfer(
             request.department_id,
         ):
             raise ValidationError("转办对象与当前承办单位相同。")
+        if request.letters.exclude(status=Letter.Status.APPROVED).exists():
+            # A pending letter speaks in this office's name: settle it before handing over.
+            raise ValidationError("该申请有待签发的文书，请先签发或退回后再转办。")
         RequestEvent.objects.create(
             request=request,
             kind=Kind.TRANSFER,

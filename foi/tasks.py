@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
@@ -10,6 +12,8 @@ from catalog.notifications import render_notice, send_once
 from catalog.tasks import TASK_OPTIONS
 
 from .models import InfoRequest, RequestEvent
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(**TASK_OPTIONS)
@@ -90,3 +94,39 @@ def send_foi_alerts(self, day: str | None = None) -> int:
         if users[pk].email
     ]
     return send_once(self.request.id or f"foi-alerts:{today}", messages)
+
+
+@shared_task(**TASK_OPTIONS)
+def refresh_open_clocks(self, years: list[int] | None = None) -> int:
+    """Recompute the stored state and due date of every open request (or of those whose
+    clocks may touch ``years``); return how many changed.
+
+    A stored state ages: a consultation's 15 working days run out, a provisional due date
+    waits for next year's holidays. Beat runs this nightly, and a calendar change runs it for
+    the years it touched.
+    """
+    from . import services
+
+    rows = InfoRequest.objects.open().order_by("pk")
+    if years:
+        # A clock reaches at most about a year past its receipt.
+        rows = rows.filter(received_on__year__gte=min(years) - 1, received_on__year__lte=max(years))
+    changed = 0
+    for row in rows.iterator(chunk_size=500):
+        before = (row.state, row.due_on, row.due_provisional)
+        try:
+            services.refresh(row)
+        except ValueError:
+            # A history the clock cannot walk (a pause left open for years): keep the stored
+            # values and go on; the request's page says what is wrong.
+            log.exception("Clock of request %s not refreshed.", row.pk)
+            continue
+        changed += (row.state, row.due_on, row.due_provisional) != before
+    return changed
+
+
+def refresh_after_calendar_change(sender, years, **kwargs) -> None:
+    """Queue refresh_open_clocks for the years the calendar change touched."""
+    from outbox.services import enqueue
+
+    enqueue(refresh_open_clocks, years=list(years))

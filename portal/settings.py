@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "foi.tasks.send_foi_alerts",
         "schedule": crontab(hour=env.int("REVIEW_DIGEST_HOUR", default=8), minute=5),
     },
+    # Stored clocks age (a consultation's 15 working days run out): recompute the open ones.
+    "foi-refresh": {
+        "task": "foi.tasks.refresh_open_clocks",
+        "schedule": crontab(hour=1, minute=15),
+    },
     # Tasks that committed changes owe the broker, delivered if their first hand-over failed.
     "outbox-deliver": {"task": "outbox.tasks.deliver_outbox", "schedule": 60.0},
     "outbox-purge": {"task": "outbox.tasks.purge_outbox", "schedule": crontab(hour=4, minute=0)},

@@ -57,3 +57,38 @@ def test_daily_alerts_reach_the_handlers_and_the_offices_above(office, overdue):
     # The same task delivered again sends nothing.
     assert send_foi_alerts.apply(kwargs={"day": "2026-12-01"}, task_id="alerts-1").get() == 0
     assert len(mail.outbox) == sent
+
+
+def test_the_nightly_refresh_brings_aged_clocks_up_to_date(office, overdue):
+    from foi.models import InfoRequest
+    from foi.tasks import refresh_open_clocks
+
+    editor = office.user(Role.EDITOR, "township")
+    services.record(overdue, "consult_start", on=dt.date(2026, 11, 9), user=editor)
+    # Stored as of the step's day, a consultation would look paused for ever.
+    InfoRequest.objects.filter(pk=overdue.pk).update(state="consulting", due_on=None)
+    assert refresh_open_clocks.apply().get() == 1
+    overdue.refresh_from_db()
+    # Its 15 working days ran out on 30 November: running, and overdue since.
+    assert overdue.state == "running" and overdue.due_on == dt.date(2026, 12, 21)
+    assert refresh_open_clocks.apply().get() == 0
+
+
+def test_a_calendar_change_refreshes_the_clocks_it_touches(
+    office, overdue, django_capture_on_commit_callbacks
+):
+    from foi.models import InfoRequest
+    from workcalendar.models import CalendarYear, SpecialDay
+    from workcalendar.services import special_day_save
+
+    InfoRequest.objects.filter(pk=overdue.pk).update(due_on=dt.date(2026, 1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        special_day_save(
+            calendar_year=CalendarYear.objects.get(year=2026),
+            day=dt.date(2026, 11, 20),
+            kind=SpecialDay.Kind.HOLIDAY,
+            name="测试假日",
+        )
+    overdue.refresh_from_db()
+    # 20 November off: the 20th working day after 2 November moves from 30 Nov to 1 Dec.
+    assert overdue.due_on == dt.date(2026, 12, 1)

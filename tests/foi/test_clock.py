@@ -171,7 +171,13 @@ def reference(steps: list[Step], today: date, cal: TableCalendar) -> Expected:
     if closed_on:
         state = "closed"
     else:
-        open_pauses = [p for p in pauses if p[2] is None]
+        # A consultation open past its 15 working days stops nothing any more.
+        open_pauses = [
+            p
+            for p in pauses
+            if p[2] is None
+            and not (p[0] == "consult" and len(cal.working_days(p[1], horizon, 15)) >= 15)
+        ]
         if open_pauses:
             state = "consulting" if open_pauses[0][0] == "consult" else "fee"
         else:
@@ -406,8 +412,11 @@ def test_consultation_pause_is_capped_at_15_working_days(cal):
     # Still open: the same cap.
     open_clock = run(*steps[:2], today="2026-04-20", cal=cal)
     assert open_clock.due_on == D("2026-04-21")
-    assert open_clock.state == "consulting"
+    # Its 15 working days are used up (03-30): the clock runs again, though still open.
+    assert open_clock.state == "running"
     assert open_clock.used == 19
+    assert run(*steps[:2], today="2026-03-30", cal=cal).state == "running"
+    assert run(*steps[:2], today="2026-03-27", cal=cal).state == "consulting"
 
 
 def test_two_consultations_each_have_their_own_cap(cal):

@@ -762,6 +762,8 @@ OBSERVE: dict[str, Callable[[Session, list], dict]] = {
             "note": "矩阵转办：不属于本机关职责",
         },
         transfer_done,
+        # A request with a letter waiting for signature is not transferred: settle it first.
+        withdraw_pending_draft,
     ),
     "pdf": observe_pdf,
     "add-choice": observe_add_choice,

@@ -212,7 +212,9 @@ def test_steps_without_a_letter_are_checked(office, applicant):
         services.record(request, "consult_start", on=RECEIVED - dt.timedelta(days=1))
     services.record(request, "consult_start", on=dt.date(2026, 11, 9), user=editor, note="征求意见")
     request.refresh_from_db()
-    assert request.state == "consulting"
+    # Still open, but its 15 working days (to 30 November) are used up: the clock runs again.
+    assert request.state == "running"
+    assert services.clock_of(request).clock.pauses[0].exhausted
     services.record(request, "consult_end", on=dt.date(2026, 11, 13), user=editor)
     request.refresh_from_db()
     # Four working days paused (10–13 November): the due date moves from 30 Nov to 4 Dec.
@@ -345,3 +347,19 @@ def test_a_phone_with_an_extension_opens_by_its_last_four_digits(client, office,
     request = _submit(office, applicant, phone="0731-88881234-56")
     url = reverse("foi:status", args=[office.divisions[TOWNSHIP].slug])
     assert client.post(url, {"code": request.code, "phone_tail": "3456"}).status_code == 302
+
+
+def test_a_request_with_a_pending_letter_is_not_transferred(office, applicant):
+    request = _submit(office, applicant)
+    editor = office.user(Role.EDITOR, "township")
+    services.draft_letter(
+        request, LetterKind.REPLY, {"category": "open", "reason": 1}, None, editor
+    )
+    with pytest.raises(ValidationError, match="待签发的文书"):
+        services.transfer(
+            request,
+            to_division=office.divisions["430102"],
+            to_department=None,
+            user=editor,
+            note="属区级职责",
+        )
