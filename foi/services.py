@@ -7,6 +7,7 @@ ValidationError with a Chinese message that says why.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -124,6 +125,18 @@ def throttle_reason(address_digest: str, id_digest: str, today: date) -> str | N
     return None
 
 
+def address_bucket(address: str) -> str:
+    """Return what the throttle counts an address as: itself, or its /64 for IPv6 (one
+    subscriber holds a whole /64 and could rotate through it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def keywords_of(text: str) -> str:
     """Return the request's keywords (jieba TF-IDF, up to 8), space-separated."""
     return " ".join(jieba.analyse.extract_tags(text, topK=8))[:200]
@@ -150,12 +163,13 @@ def submit(
     if problem:
         raise ValidationError({"id_number": problem})
     id_digest = identity.digest(f"{data['id_type']}:{number}")
-    address_digest = identity.digest(f"addr:{address}") if address else ""
+    address_digest = identity.digest(f"addr:{address_bucket(address)}") if address else ""
     with transaction.atomic():
         if channel == Channel.ONLINE:
-            # Serialise the count and the insert per division: two tabs racing past the limit
-            # would otherwise both be let in.
-            Division.objects.select_for_update().filter(pk=division.pk).first()
+            # Serialise the count and the insert on one row for the whole portal (the limits
+            # count across divisions): posts racing to several townships would otherwise all
+            # be let in. Online requests are few; the wait is nothing.
+            Division.objects.select_for_update().filter(parent__isnull=True).first()
             reason = throttle_reason(address_digest, id_digest, today)
             if reason:
                 raise ValidationError(reason)

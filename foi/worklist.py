@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .admin import soon_date
 from .models import InfoRequest, Letter
+from .policies import letters as letter_policy
 from .policies import requests as policy
 
 
@@ -22,7 +23,10 @@ def card(user) -> dict | None:
     if not policy.allows(user, "view"):
         return None
     today = timezone.localdate()
-    handled = policy.scope_q(user, "handle")
+    # The handling office: who acts on its requests, and its 签发 leader (who signs its letters).
+    handled = policy.scope_q(user, "handle") | Q(
+        division__in=letter_policy.divisions_for(user, "approve_letter", "signoff_letter")
+    )
     running = Q(state=InfoRequest.State.RUNNING)
     counts = policy.filter(InfoRequest.objects.open(), user, "view").aggregate(
         mine=Count("pk", filter=handled, distinct=True),

@@ -92,3 +92,15 @@ def test_a_calendar_change_refreshes_the_clocks_it_touches(
     overdue.refresh_from_db()
     # 20 November off: the 20th working day after 2 November moves from 30 Nov to 1 Dec.
     assert overdue.due_on == dt.date(2026, 12, 1)
+
+
+def test_the_handling_offices_leader_counts_its_requests_as_its_own(client, office, overdue):
+    from districts.services import membership_grant
+    from tests.factories import UserFactory
+
+    leader = UserFactory(username="township_leader_card", is_staff=True)
+    membership_grant(user=leader, division=office.divisions[TOWNSHIP], role=Role.LEADER)
+    client.force_login(leader)
+    cards = {c["key"]: c for c in client.get(reverse("admin:index")).context["pending"]}
+    parts = {label: count for label, count, _url, _note in cards["foi"]["parts"]}
+    assert parts["本机关未办结"] == 1 and parts["已逾期"] == 1 and "下级逾期" not in parts

@@ -363,3 +363,11 @@ def test_a_request_with_a_pending_letter_is_not_transferred(office, applicant):
             user=editor,
             note="属区级职责",
         )
+
+
+def test_the_throttle_counts_an_ipv6_subscriber_by_its_64(office):
+    assert services.address_bucket("2001:db8:1:2:aaaa::1") == services.address_bucket(
+        "2001:db8:1:2:ffff::9"
+    )
+    assert services.address_bucket("2001:db8:1:3::1") != services.address_bucket("2001:db8:1:2::1")
+    assert services.address_bucket("10.0.0.1") == "10.0.0.1"
