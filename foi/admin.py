@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.admin_scope import ScopedAdminMixin, ScopedDivisionFilter
 from districts.models import Department, Division
-from districts.policy import acting_department
+from districts.policy import acting_department, memberships_prime
 from workcalendar.calendar import CalendarNotCovered
 
 from . import clock as clocks
@@ -336,7 +336,13 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         except (CalendarNotCovered, ValueError) as error:
             clock, problem = None, str(error)
         forms_by_name = forms_by_name or {}
-        letters = list(obj.letters.select_related("drafted_by", "approved_by"))
+        letters = list(obj.letters.select_related("drafted_by", "reviewed_by", "approved_by"))
+        events = list(obj.events.select_related("actor", "from_division"))
+        # The page names each person with the role they act in: one query for all of them.
+        memberships_prime(
+            [e.actor for e in events]
+            + [u for x in letters for u in (x.drafted_by, x.reviewed_by, x.approved_by)]
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -348,7 +354,7 @@ class InfoRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "masked_description": public_description(obj),
             "clock": clock,
             "clock_problem": problem,
-            "events": list(obj.events.select_related("actor", "from_division")),
+            "events": events,
             "letters": letters,
             "step_form": forms_by_name.get("step")
             or StepForm(initial={"on": timezone.localdate()}),

@@ -222,3 +222,23 @@ def test_an_extension_letter_states_the_new_due_date(office, applicant):
     assert cn_date(calendar.add_working_days(extended, 10)) in text
     notice, _version = draft_text(row, LetterKind.CORRECTION, {})
     assert "15个工作日内" in notice and "（前）" not in notice
+
+
+def test_the_request_page_costs_the_same_whatever_its_history(client, office, request_row):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    editor = office.user(Role.EDITOR, "township")
+    services.record(request_row, "note", on=dt.date(2026, 11, 2), user=editor, note="备注")
+    client.force_login(editor)
+    client.get(_page(request_row.pk))
+    with CaptureQueriesContext(connection) as few:
+        client.get(_page(request_row.pk))
+    for day in (3, 4, 5, 6):
+        services.record(request_row, "note", on=dt.date(2026, 11, day), user=editor, note="备注")
+    services.record(
+        request_row, "note", on=dt.date(2026, 11, 9), user=office.user(Role.REVIEWER, "township")
+    )
+    with CaptureQueriesContext(connection) as many:
+        client.get(_page(request_row.pk))
+    assert len(many.captured_queries) == len(few.captured_queries)
