@@ -22,7 +22,7 @@ from django.utils import timezone
 from disclosure import fees
 from districts.models import Department, Division
 from outbox.services import enqueue
-from workcalendar.calendar import CalendarNotCovered, WorkingCalendar
+from workcalendar.calendar import WorkingCalendar
 
 from . import clock as clocks
 from . import identity
@@ -517,12 +517,3 @@ def notify(request: InfoRequest, step: str) -> None:
     from .tasks import mail_applicant
 
     enqueue(mail_applicant, request.pk, step)
-
-
-def years_needed(request: InfoRequest) -> set[int]:
-    """Return the years whose holidays the request's clock would need but are not recorded."""
-    try:
-        clocks.compute(steps_of(request), timezone.localdate(), WorkingCalendar())
-    except CalendarNotCovered as error:
-        return {error.year}
-    return set()
