@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-import jieba.analyse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -139,6 +138,10 @@ def address_bucket(address: str) -> str:
 
 def keywords_of(text: str) -> str:
     """Return the request's keywords (jieba TF-IDF, up to 8), space-separated."""
+    # Imported here: jieba.analyse loads jieba.posseg's tables (over 100 MiB resident), which every
+    # process would otherwise carry from Django's setup on, the importer's children included.
+    import jieba.analyse
+
     return " ".join(jieba.analyse.extract_tags(text, topK=8))[:200]
 
 
