@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from districts.models import Division
 
+from .levels import CANONICAL, canonical_levels, levels_from
 from .models import CatalogEntry, Domain, FirstLevelItem, PublishedEntry
 
 
@@ -96,8 +97,9 @@ def domain_table(division: Division, domain: Domain) -> CatalogTable:
 
     Everything comes from the published snapshot: a working-copy change that is not yet
     approved does not show, and entries dropped when last approved are absent. The 公开层级
-    sub-columns are the level labels the lines use (县级/乡级, 区级/镇(街)级, ...) in order of
-    first use, since catalogs name their levels differently.
+    sub-columns are the canonical levels (catalog/levels.py) from the division's own level
+    down that the lines use, in canonical order: a variant label in an older snapshot
+    (区级, 镇(街)级, 乡、村级) is read as the level(s) it stands for.
     """
     entries = (
         CatalogEntry.objects.public()
@@ -106,24 +108,28 @@ def domain_table(division: Division, domain: Domain) -> CatalogTable:
         .select_related("item__first_level")
         .in_catalog_order()
     )
+    shown = set(levels_from(division))
     groups: list[FirstLevelGroup] = []
-    labels: list[str] = []
+    used: set[str] = set()
     pending = []
     for number, entry in enumerate(entries, start=1):
         published = entry.published
-        levels = {}
+        levels: dict[str, list[str]] = {}
         for level in published.levels or []:
-            if not isinstance(level, dict) or not str(level.get("level", "")).strip():
+            if not isinstance(level, dict):
                 continue
-            label = str(level["level"]).strip()
-            levels[label] = [str(c) for c in level.get("channels") or []]
-            if label not in labels:
-                labels.append(label)
+            channels = [str(c) for c in level.get("channels") or []]
+            for label in canonical_levels(str(level.get("level", ""))):
+                if label in shown:
+                    merged = levels.setdefault(label, [])
+                    merged.extend(c for c in channels if c not in merged)
+                    used.add(label)
         if not groups or groups[-1].first_level.pk != entry.item.first_level_id:
             groups.append(FirstLevelGroup(first_level=entry.item.first_level))
         row = CatalogRow(number=number, entry=entry, published=published, levels=[])
         groups[-1].rows.append(row)
         pending.append((row, levels))
+    labels = [label for label in CANONICAL if label in used]
     for row, levels in pending:
         row.levels = [(label, label in levels, levels.get(label, [])) for label in labels]
     return CatalogTable(groups=groups, level_labels=labels)

@@ -249,9 +249,11 @@ def test_table_has_the_official_columns_and_merged_first_level_cells(client, fur
     for heading in (
         "序号", "公开事项", "公开内容(要素)", "公开依据", "公开时限", "公开主体", "公开渠道和载体",
         "公开对象", "公开方式", "公开层级", "一级事项", "二级事项", "全社会", "特定群体", "主动",
-        "依申请", "区级", "镇(街)级",
+        "依申请", "县级", "乡级",
     ):  # fmt: skip
         assert heading in table.head, heading
+    # Variant labels in a snapshot are shown as the canonical levels they stand for.
+    assert "区级" not in table.head and "镇(街)级" not in table.head
     assert "<caption" in html and 'scope="rowgroup"' in html
     assert len(table.rows) == 6
     spans = [
@@ -269,10 +271,27 @@ def test_table_has_the_official_columns_and_merged_first_level_cells(client, fur
         assert f'href="{entry.get_absolute_url()}"' in html
     first_row = table.rows[0]
     marks = [c["text"].strip() for c in first_row if "mark" in (c["attrs"].get("class") or "")]
-    # 全社会 ✓, 特定群体 ✓, 主动 ✓, 依申请 empty, 区级 ✓ 政府网站, 镇(街)级 ✓ 公示栏
+    # 全社会 ✓, 特定群体 ✓, 主动 ✓, 依申请 empty, 县级 ✓ 政府网站, 乡级 ✓ 公示栏
     assert marks[:4] == ["✓是", "✓是", "✓是", ""]
     assert marks[4] == "✓是政府网站" and marks[5] == "✓是公示栏"
     assert "、".join(c.name for c in channels) in html
+
+
+def test_table_levels_are_canonical_and_only_those_from_the_division_down(client, furong):
+    domain = DomainFactory()
+    add_entries(
+        furong,
+        domain,
+        [2],
+        levels=[
+            {"level": "市级", "channels": ["政府网站"]},
+            {"level": "乡、村级", "channels": ["公示栏"]},
+        ],
+    )
+    head = scan_table(page(client, domain_url(furong, domain))).head
+    # A district's table has no 市级 column, and 县级 only if a line uses it; 乡、村级 is both
+    # 乡级 and 村级.
+    assert [h for h in head if h.endswith("级") and h != "公开层级"] == ["乡级", "村级"]
 
 
 def test_table_reads_the_published_snapshot_only(client, furong):

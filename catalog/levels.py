@@ -1,0 +1,75 @@
+"""The canonical 公开层级 (disclosure levels) and the variant labels real catalogs use for them.
+
+Catalogs name their level columns differently (县级 / 区级 / 县(市、区)级, 乡级 / 镇(街)级 /
+乡镇(街道)级, and combined columns such as 乡、村级). The portal keeps four canonical levels, in
+this order, so that every division's table has the same columns and a district's and its
+townships' lines line up. ``canonical_levels`` maps one label to the canonical level(s) it
+stands for; an import reports every label it mapped (catalog/workbooks/read.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+CITY, COUNTY, TOWNSHIP, VILLAGE = "市级", "县级", "乡级", "村级"
+CANONICAL: tuple[str, ...] = (CITY, COUNTY, TOWNSHIP, VILLAGE)
+
+# Each level's words: a label names a level when one of its parts is one of these.
+_WORDS: dict[str, tuple[str, ...]] = {
+    CITY: ("市", "地市", "设区的市", "市州", "州"),
+    COUNTY: ("县", "区", "县市区", "县区", "区县", "县市", "县级市", "旗", "市辖区"),
+    TOWNSHIP: ("乡", "镇", "街", "街道", "乡镇", "镇街", "乡镇街道", "苏木"),
+    VILLAGE: ("村", "社区", "居", "村居", "村社区", "嘎查", "村组"),
+}
+_LOOKUP = {word: level for level, words in _WORDS.items() for word in words}
+_BY_LENGTH = sorted(_LOOKUP.items(), key=lambda pair: -len(pair[0]))
+# Separators inside a label: 乡、村级, 县(市、区)级, 镇/街级, 乡镇（街道）级.
+_PARTS = re.compile(r"[、，,/／\s和及与]+")
+_QUALIFIER = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def canonical_levels(label: str) -> tuple[str, ...]:
+    """Return the canonical levels ``label`` stands for, in canonical order; () if none.
+
+    A parenthesised qualifier names the same level (县(市、区)级 is 县级; 乡镇(街道)级 is
+    乡级) unless it is a level further down (乡(村)级 is 乡级 and 村级), as catalogs use it.
+    """
+    text = str(label or "").strip()
+    if text in CANONICAL:
+        return (text,)
+    main = _QUALIFIER.sub(" ", text)
+    found = _parse(main)
+    if not found:
+        return ()
+    lowest = max(CANONICAL.index(level) for level in found)
+    for qualifier in _QUALIFIER.findall(text):
+        below = {lvl for lvl in _parse(qualifier[1:-1]) if CANONICAL.index(lvl) > lowest}
+        found |= below
+    return tuple(level for level in CANONICAL if level in found)
+
+
+def _parse(text: str) -> set[str]:
+    """Return the levels named by the parts of ``text``; empty if any part is unknown."""
+    found: set[str] = set()
+    for part in _PARTS.split(text.strip()):
+        part = part.removesuffix("级").removesuffix("层").removesuffix("级").removesuffix("本")
+        if not part:
+            continue
+        level = _LOOKUP.get(part)
+        if level is None:
+            # 乡镇人民政府 / 村民委员会: the longest known word the part starts with decides.
+            level = next((lvl for word, lvl in _BY_LENGTH if part.startswith(word)), None)
+        if level is None:
+            return set()
+        found.add(level)
+    return found
+
+
+# A division's own level (districts.models.Division.Level's values) as a canonical level.
+DIVISION_LEVEL = {"city": CITY, "county": COUNTY, "township": TOWNSHIP}
+
+
+def levels_from(division) -> tuple[str, ...]:
+    """Return the canonical levels from ``division``'s own level down (a township: 乡级, 村级)."""
+    own = DIVISION_LEVEL.get(str(division.level), CITY)
+    return CANONICAL[CANONICAL.index(own) :]

@@ -1,0 +1,56 @@
+"""The canonical 公开层级 and the variant labels real catalogs use (catalog/levels.py)."""
+
+import pytest
+
+from catalog.levels import CANONICAL, canonical_levels, levels_from
+from districts.models import Division
+
+CASES = [
+    ("市级", ("市级",)),
+    ("市本级", ("市级",)),
+    ("县级", ("县级",)),
+    ("区级", ("县级",)),
+    ("区县级", ("县级",)),
+    ("县(市、区)级", ("县级",)),
+    ("乡级", ("乡级",)),
+    ("镇级", ("乡级",)),
+    ("街道级", ("乡级",)),
+    ("乡镇级", ("乡级",)),
+    ("镇(街)级", ("乡级",)),
+    ("乡镇（街道）级", ("乡级",)),
+    ("乡、村级", ("乡级", "村级")),
+    ("乡(村)级", ("乡级", "村级")),
+    ("村级", ("村级",)),
+    ("社区级", ("村级",)),
+    ("村(社区)级", ("村级",)),
+    ("县级、乡级", ("县级", "乡级")),
+    ("乡镇人民政府", ("乡级",)),
+    # Not a level of this portal, or not a level at all.
+    ("省级", ()),
+    ("国家级", ()),
+    ("", ()),
+    ("其他", ()),
+    ("县级、其他", ()),
+]
+
+
+@pytest.mark.parametrize(("label", "expected"), CASES)
+def test_variant_labels_map_to_canonical_levels(label, expected):
+    assert canonical_levels(label) == expected
+
+
+def test_every_canonical_level_maps_to_itself():
+    for level in CANONICAL:
+        assert canonical_levels(level) == (level,)
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        (Division.Level.CITY, CANONICAL),
+        (Division.Level.COUNTY, ("县级", "乡级", "村级")),
+        (Division.Level.TOWNSHIP, ("乡级", "村级")),
+    ],
+)
+def test_levels_from_a_division_run_down_from_its_own(level, expected):
+    assert levels_from(Division(level=level)) == expected
