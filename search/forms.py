@@ -12,7 +12,8 @@ from districts.models import Division
 
 from .models import SearchDocument
 from .selectors import SearchFilters
-from .text import MAX_QUERY_CHARS, query_tokens
+from .synonyms import EMPTY, Clause, SynonymMap, expand, terms_of
+from .text import MAX_QUERY_CHARS
 
 # Dates outside this range are typing mistakes (and would overflow date arithmetic).
 EARLIEST, LATEST = dt.date(1949, 10, 1), dt.date(2100, 12, 31)
@@ -21,7 +22,10 @@ EARLIEST, LATEST = dt.date(1949, 10, 1), dt.date(2100, 12, 31)
 @dataclass
 class SearchRequest:
     text: str = ""
+    # Every word the query names, its synonyms' words included (what the page highlights).
     terms: list[str] = field(default_factory=list)
+    # What a document must match: each clause is a word or a phrase with its synonyms.
+    clauses: list[Clause] = field(default_factory=list)
     filters: SearchFilters = field(default_factory=SearchFilters)
     page: str = "1"
     notices: list[str] = field(default_factory=list)
@@ -44,12 +48,16 @@ def _date(value: str, label: str, notices: list[str]) -> dt.date | None:
 
 
 def parse_search(
-    params: QueryDict, *, divisions: list[Division], domains: list[Domain]
+    params: QueryDict,
+    *,
+    divisions: list[Division],
+    domains: list[Domain],
+    synonyms: SynonymMap = EMPTY,
 ) -> SearchRequest:
     """Return the query, its words and the filters from ``params``; say what was ignored.
 
     ``divisions`` and ``domains`` are the lists the form offers: slugs resolve against them,
-    so a bad slug costs no query.
+    so a bad slug costs no query. The query's phrases are expanded with ``synonyms``.
     """
     notices: list[str] = []
     names = ("q", "division", "domain", "type", "from", "to", "page")
@@ -58,7 +66,8 @@ def parse_search(
     if len(text) > MAX_QUERY_CHARS:
         notices.append(f"搜索词过长，只按前{MAX_QUERY_CHARS}个字检索。")
         text = text[:MAX_QUERY_CHARS]
-    terms = query_tokens(text) if text else []
+    clauses = expand(text, synonyms) if text else []
+    terms = terms_of(clauses)
     if text and not terms:
         notices.append("搜索词中没有可检索的文字或数字（标点和符号不参与检索）。")
 
@@ -83,6 +92,7 @@ def parse_search(
     return SearchRequest(
         text=text,
         terms=terms,
+        clauses=clauses,
         filters=SearchFilters(
             division=division, domain=domain, kind=kind, date_from=date_from, date_to=date_to
         ),

@@ -66,3 +66,44 @@ class SearchDocument(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.url
+
+
+class SearchSynonym(models.Model):
+    """Two ways of naming the same thing: what people type (低保) and the official name.
+
+    The city's staff keep these; a query holding either side also finds the other (one hop:
+    医保 finds 医疗保障 and 基本医疗保险, but 医疗保障 finds only 医保). Both sides are stored
+    folded (``search.text.normalise``) so that the lookup is a plain dictionary read.
+    """
+
+    term = models.CharField(_("常用说法"), max_length=40, help_text=_("群众习惯的说法，如“低保”。"))
+    equivalent = models.CharField(
+        _("规范名称"), max_length=60, help_text=_("政策文件中的名称，如“最低生活保障”。")
+    )
+    note = models.CharField(
+        _("来源或说明"), max_length=200, blank=True, help_text=_("依据的文件、网页或说明。")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("搜索同义词")
+        verbose_name_plural = _("搜索同义词")
+        ordering = ["term", "equivalent"]
+        constraints = [
+            # The fixture loader upserts on this pair, so loading twice never duplicates one.
+            models.UniqueConstraint(
+                fields=["term", "equivalent"],
+                name="search_synonym_pair",
+                violation_error_message=_("这对同义词已经录入过了。"),
+            ),
+            # A word equivalent to itself would only widen every query that holds it.
+            models.CheckConstraint(
+                condition=~models.Q(term=models.F("equivalent")),
+                name="search_synonym_distinct",
+                violation_error_message=_("常用说法和规范名称不能相同。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} ↔ {self.equivalent}"

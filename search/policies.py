@@ -1,8 +1,15 @@
-"""The search index is a public copy of what is published: no staff role edits it."""
+"""Who keeps search's data: the index is a public copy of what is published (no staff role
+edits it); the synonyms are the city's shared vocabulary, kept by the city office."""
 
-from districts.policy import SharedPolicy, register
+from districts.models import Role
+from districts.policy import SharedPolicy, Where, grant, register
 
-from .models import SearchDocument
+from .models import SearchDocument, SearchSynonym
+
+# Administrators anywhere may read the list (to suggest a pair to the city office).
+grant(Role.ADMINISTRATOR, SearchSynonym, "view")
+grant(Role.ADMINISTRATOR, SearchSynonym, "add", "change", "delete", where=Where.AT_CITY)
 
 # No grants: only superusers reach it in the admin (it has no ModelAdmin today).
 documents = register(SharedPolicy(SearchDocument))
+synonyms = register(SharedPolicy(SearchSynonym))

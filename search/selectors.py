@@ -11,10 +11,11 @@ wildcard from the user's input ever reaches the database as one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, QuerySet, TextField, Value
+from django.db.models import BooleanField, F, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -23,6 +24,7 @@ from catalog.models import Domain
 from districts.models import Division, within_q
 
 from .models import SearchDocument
+from .synonyms import Clause, as_clauses
 
 # The stored to_tsvector('simple', tokens) that the GIN index covers (search/migrations/0003).
 _VECTOR = "{table}.tsv"
@@ -37,14 +39,40 @@ class SearchFilters:
     date_to: dt.date | None = None
 
 
-def tsquery_text(terms: list[str]) -> str:
-    """Return the ``to_tsquery`` input that requires every one of ``terms``."""
-    # The terms hold letters and digits only; quoting keeps each one a single operand anyway.
-    return " & ".join(f"'{t}'" for t in terms if t and "'" not in t and "\\" not in t)
+Terms = Sequence[str | Clause]
 
 
-def search_documents(terms: list[str], filters: SearchFilters | None = None) -> QuerySet:
-    """Return the documents holding every term in ``terms``, filtered, best match first."""
+def _operand(token: str) -> str | None:
+    # The tokens hold letters and digits only; quoting keeps each one a single operand anyway.
+    return f"'{token}'" if token and "'" not in token and "\\" not in token else None
+
+
+def tsquery_text(terms: Terms) -> str:
+    """Return the ``to_tsquery`` input that requires every one of ``terms``.
+
+    A plain term is one operand; a clause of synonyms is a parenthesised OR of its
+    alternatives, each an AND of its tokens: ``('低保' | '最低' & '生活' & '保障')``
+    (``&`` binds tighter than ``|``).
+    """
+    groups = []
+    for clause in as_clauses(terms):
+        alternatives = []
+        for alternative in clause:
+            operands = [o for o in map(_operand, alternative) if o]
+            if operands:
+                alternatives.append(" & ".join(operands))
+        if len(alternatives) == 1:
+            groups.append(alternatives[0])
+        elif alternatives:
+            groups.append(f"( {' | '.join(alternatives)} )")
+    return " & ".join(groups)
+
+
+def search_documents(terms: Terms, filters: SearchFilters | None = None) -> QuerySet:
+    """Return the documents matching every term in ``terms``, filtered, best match first.
+
+    Each term is a word or a clause of synonyms (``search.synonyms``), any of which matches.
+    """
     qs = SearchDocument.objects.select_related("division")
     if not terms:
         return qs.none()
@@ -55,7 +83,7 @@ def search_documents(terms: list[str], filters: SearchFilters | None = None) -> 
     return apply_filters(qs, filters or SearchFilters()).order_by(*order)
 
 
-def match_fulltext(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, list]:
+def match_fulltext(qs: QuerySet, terms: Terms) -> tuple[QuerySet, list]:
     """Return ``qs`` matched through PostgreSQL full-text search, and its ranked ordering."""
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
     query = tsquery_text(terms)
@@ -68,11 +96,20 @@ def match_fulltext(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, list]:
     return qs, [F("rank").desc(), F("date").desc(nulls_last=True), F("id").desc()]
 
 
-def match_tokens(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, list]:
-    """Return ``qs`` matched by whole space-delimited tokens (any database), newest first."""
+def match_tokens(qs: QuerySet, terms: Terms) -> tuple[QuerySet, list]:
+    """Return ``qs`` matched by whole space-delimited tokens (any database), newest first.
+
+    A clause of synonyms is an OR of its alternatives, each an AND of its tokens.
+    """
     qs = qs.alias(padded=Concat(Value(" "), "tokens", Value(" "), output_field=TextField()))
-    for term in terms:
-        qs = qs.filter(padded__contains=f" {term} ")
+    for clause in as_clauses(terms):
+        either = Q(pk__in=[])
+        for alternative in clause:
+            both = Q()
+            for token in alternative:
+                both &= Q(padded__contains=f" {token} ")
+            either |= both
+        qs = qs.filter(either)
     return qs, [F("date").desc(nulls_last=True), F("id").desc()]
 
 

@@ -15,6 +15,7 @@ from districts.models import Division
 from .forms import parse_search
 from .models import SearchDocument
 from .selectors import search_documents
+from .synonyms import EMPTY, synonym_map
 from .text import highlight
 
 PAGE_SIZE = 20
@@ -36,10 +37,12 @@ def search(request):
     """
     divisions = list(Division.objects.in_tree_order())
     domains = list(Domain.objects.all())
-    wanted = parse_search(request.GET, divisions=divisions, domains=domains)
+    # The synonyms come from the cache (one query when it has lost them); only a query needs them.
+    synonyms = synonym_map() if request.GET.get("q", "").strip() else EMPTY
+    wanted = parse_search(request.GET, divisions=divisions, domains=domains, synonyms=synonyms)
     page, results = None, []
-    if wanted.terms:
-        paginator = Paginator(search_documents(wanted.terms, wanted.filters), PAGE_SIZE)
+    if wanted.clauses:
+        paginator = Paginator(search_documents(wanted.clauses, wanted.filters), PAGE_SIZE)
         page = paginator.get_page(wanted.page)
         results = [
             Result(

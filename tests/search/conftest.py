@@ -26,3 +26,23 @@ def indexed_office(office, committed):  # noqa: F811
     """Return the office with its published catalog entries indexed."""
     call_command("rebuild_search_index", stdout=io.StringIO())
     return office
+
+
+@pytest.fixture(autouse=True)
+def _fresh_synonym_cache():
+    """Forget the cached synonym map around each test (the local-memory cache outlives them)."""
+    from search import synonyms
+
+    synonyms.invalidate()
+    yield
+    synonyms.invalidate()
+
+
+@pytest.fixture
+def city_synonyms(db):
+    """Load the city's synonym list (fixtures/search_synonyms.csv) as load_reference_data does."""
+    from django.conf import settings
+
+    from search.services import synonyms_load
+
+    return synonyms_load(path=settings.FIXTURES_DIR / "search_synonyms.csv")

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from catalog.reference import channels_load, domains_load
 from districts.services import divisions_load
 from publications.reference import themes_load, types_load
+from search.services import synonyms_load
 from workcalendar.services import calendar_seed_from_package
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             ("公开渠道和载体", channels_load, "channels.csv"),
             ("信息类型", types_load, "publication_types.csv"),
             ("主题分类", themes_load, "themes.csv"),
+            ("搜索同义词", synonyms_load, "search_synonyms.csv"),
         ):
             report = loader(path=fixtures / name)
             self.stdout.write(f"{label}：{report}")
