@@ -1,6 +1,10 @@
 """Chinese word segmentation (jieba) for indexing and queries, and highlighted snippets.
 
-jieba's dictionary loads once per process, on first use (about a second), and is shared.
+jieba's dictionary loads once per process, on first use (about a second), and is shared; the
+portal's own terms (fixtures/jieba_userdict.txt: 最低生活保障, 特困供养, 公共租赁住房 …) are
+added to it then, so that they segment as units. Indexing and queries segment through the same
+``segment``, so they always agree; after the user dictionary changes, documents are segmented
+again by ``manage.py rebuild_search_index``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 import unicodedata
 
 import jieba
+from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 jieba.setLogLevel(logging.WARNING)
@@ -33,12 +38,30 @@ _ready = threading.Lock()
 _initialised = False
 
 
+def user_dictionary_path():
+    """Return the path of the portal's jieba user dictionary (one term a line)."""
+    return settings.FIXTURES_DIR / "jieba_userdict.txt"
+
+
+def user_terms() -> list[str]:
+    """Return the terms of the user dictionary (its first column; blank lines and # skipped)."""
+    path = user_dictionary_path()
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
+
+
 def _ensure_dictionary() -> None:
     global _initialised
     if not _initialised:
         with _ready:
             if not _initialised:
                 jieba.initialize()
+                # add_word without a frequency asks jieba for one just high enough to keep the
+                # term whole (suggest_freq), so a term never swallows its neighbours' words.
+                for term in user_terms():
+                    jieba.add_word(term)
                 _initialised = True
 
 
