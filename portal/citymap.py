@@ -2,16 +2,20 @@
 
 The GeoJSON (lon/lat) is projected equirectangularly, with longitudes shrunk by the cosine of the
 map's mean latitude so that shapes keep their proportions at Changsha's latitude, fitted to a
-viewBox, simplified with Douglas–Peucker and rounded to whole units. The result is data for the
-template (path data, label points, the viewBox), never HTML, so that escaping stays Django's.
+viewBox, simplified with Douglas–Peucker and rounded to whole units. Each name is placed inside
+its district, where the largest box of its shape fits (a pole of inaccessibility); the small
+districts of the urban core are named on an enlarged inset. The result is data for the template
+(path data, label places, the viewBox and the inset's), never HTML, so that escaping stays Django's.
 It is computed once per process: the boundaries change with an administrative reform, not a request.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,26 +28,59 @@ PADDING = 8
 # Douglas–Peucker tolerance in user units: about 1 px on a desktop map. The 9 districts keep
 # their recognisable outlines and all path data together stays near 6 kB (from 256 kB of GeoJSON).
 TOLERANCE = 1.0
-# A district narrower than this (user units) counts as small for its label.
+# A district narrower than this (user units) counts as small: too small on the whole city's map
+# for its name (the urban core). Its name is written on the enlarged inset of the core instead.
 SMALL = 155
-# Names' font sizes in user units: on a wide map (~14–17 px on a desktop) and on a phone (~11 px).
-WIDE_FONT = 16
-NARROW_FONT = 34
+# A name's box in ems: one em per character (Chinese), plus room for the white halo around the
+# glyphs; and its height. The label anchors are the centres of the largest such boxes that fit.
+LABEL_PADDING = 0.2
+LABEL_HEIGHT = 1.15
+# How close, in user units, the search for a label's place comes to the best: a quarter of a
+# pixel on a desktop map, found in about half a second for the whole map, once per process.
+LABEL_PRECISION = 0.25
+# The largest font size (user units) of the names on the whole map: home.css sets it on a phone
+# (about 11 px at 360 px), smaller on wider screens. Every large district's name fits at it,
+# clear of the inset's frame (望城区's fits at 31.2).
+MAP_FONT = 31
+# The inset's margin around the urban core and its names' font size, in user units: the inset is
+# drawn 200 px wide (home.css), so 9 units are about 12 px; a name that fits only smaller is
+# written smaller, never outside its district.
+INSET_MARGIN = 16
+INSET_FONT = 9
+
+
+# A rectangle in user units: (x0, y0, x1, y1).
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
 class Label:
-    """Where a district's name is written: moved off its point when names would overlap."""
+    """Where a district's name is written: the centre of the largest name-shaped box inside it."""
+
+    x: float
+    y: float
+    # The largest font size, in user units, at which the name fits inside the district there.
+    fits: float
+    # The font size the page writes it at, where the map does not leave that to its stylesheet.
+    font: float | None = None
+
+
+@dataclass(frozen=True)
+class Inset:
+    """The enlarged frame of the urban core, in the map's user units."""
 
     x: int
     y: int
-    # The district's label point, for a leader line when the name had to move away from it.
-    anchor_x: int
-    anchor_y: int
+    width: int
+    height: int
 
     @property
-    def moved(self) -> bool:
-        return (self.x, self.y) != (self.anchor_x, self.anchor_y)
+    def view_box(self) -> str:
+        return f"{self.x} {self.y} {self.width} {self.height}"
+
+    @property
+    def box(self) -> Box:
+        return (self.x, self.y, self.x + self.width, self.y + self.height)
 
 
 @dataclass(frozen=True)
@@ -51,19 +88,17 @@ class MapDistrict:
     code: str
     name: str
     d: str
-    label_x: int
-    label_y: int
-    # A district too small on the map for its name to fit (the urban core): the page shows its
-    # name smaller, or only on hover and focus on a phone.
+    # The name's place on the whole map; a small district's is on the inset instead.
+    label: Label
+    # A district too small on the map for its name to fit (the urban core).
     small: bool = False
-    # The district's width on the map, in user units: larger districts keep their label points.
+    # The district's width on the map, in user units.
     span: int = 0
     # The label point as percentages of the map's width and height, to place HTML over the map.
     left: float = 0.0
     top: float = 0.0
-    # The name's place on a wide map (every district) and on a phone (only the larger ones).
-    wide_label: Label | None = None
-    narrow_label: Label | None = None
+    # The name's place on the inset, for the small districts.
+    inset_label: Label | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +106,7 @@ class CityMap:
     width: int
     height: int
     districts: tuple[MapDistrict, ...]
+    inset: Inset | None = None
 
     @property
     def view_box(self) -> str:
@@ -112,77 +148,205 @@ def city_map(path: Path | None = None, tolerance: float = TOLERANCE) -> CityMap:
     def project(lon: float, lat: float) -> tuple[float, float]:
         return (PADDING + (lon - west) * shrink * scale, PADDING + (north - lat) * scale)
 
-    districts = []
+    shapes = []
     for feature in features:
-        properties = feature["properties"]
         # The code is taken from the properties: the feature ids keep 宁乡's code before 2017.
-        code = str(properties["code"])
+        code = str(feature["properties"]["code"])
         rings = []
         for ring in polygons[code]:
             simplified = _rounded(simplify([project(*point) for point in ring], tolerance))
             if len(simplified) >= 3:
                 rings.append(simplified)
-        label_x, label_y = project(*properties["label_point"])
-        xs = [x for ring in rings for x, _ in ring]
+        shapes.append((code, feature["properties"]["name"], rings))
+
+    spans = {code: _bounds(rings) for code, _name, rings in shapes}
+    small = {code for code, (x0, _y0, x1, _y1) in spans.items() if x1 - x0 < SMALL}
+    inset = inset_frame([spans[code] for code in small], WIDTH, height)
+    frame = None if inset is None else inset.box
+    districts = []
+    for code, name, rings in shapes:
+        x0, _y0, x1, _y1 = spans[code]
+        # A small district's name is on the inset; on the map, names keep off the inset's frame.
+        label = name_label(rings, name, avoid=frame)
+        inset_label = None
+        if code in small and frame is not None:
+            inset_label = name_label(rings, name, window=frame, font=INSET_FONT)
         districts.append(
             MapDistrict(
                 code=code,
-                name=properties["name"],
+                name=name,
                 d=path_data(rings),
-                label_x=round(label_x),
-                label_y=round(label_y),
-                small=max(xs) - min(xs) < SMALL,
-                span=max(xs) - min(xs),
-                left=round(100 * label_x / WIDTH, 1),
-                top=round(100 * label_y / height, 1),
+                label=label,
+                small=code in small,
+                span=x1 - x0,
+                left=round(100 * label.x / WIDTH, 1),
+                top=round(100 * label.y / height, 1),
+                inset_label=inset_label,
             )
         )
-    wide = place_labels(districts, WIDE_FONT, WIDTH, height)
-    narrow = place_labels([d for d in districts if not d.small], NARROW_FONT, WIDTH, height)
-    districts = [
-        replace(
-            district, wide_label=wide.get(district.code), narrow_label=narrow.get(district.code)
-        )
-        for district in districts
-    ]
-    return CityMap(width=WIDTH, height=height, districts=tuple(districts))
+    return CityMap(width=WIDTH, height=height, districts=tuple(districts), inset=inset)
 
 
-def place_labels(
-    districts: list[MapDistrict], font: float, width: int, height: int
-) -> dict[str, Label]:
-    """Return a place for each district's name, at its label point unless names would overlap.
+def inset_frame(boxes: list[tuple[int, int, int, int]], width: int, height: int) -> Inset | None:
+    """Return the frame of the inset: around the small districts' bounds, with a margin.
 
-    Larger districts are placed first and keep their points; a name that would overlap one
-    already placed moves to the nearest free place on rings around its point (the page draws a
-    leader line to it). Names are assumed one em per character, which holds for Chinese.
+    The widest small district (岳麓区, which reaches far west along the river) is left out of
+    the frame's bounds: only its part near the others shows, and its name is placed there.
     """
-    placed: list[tuple[float, float, float, float]] = []
-    labels = {}
-    step = font * 0.75
-    for district in sorted(districts, key=lambda d: (-d.span, d.code)):
-        w, h = len(district.name) * font + font * 0.4, font * 1.3
-        x0, y0 = district.label_x, district.label_y
-        candidates = [(0.0, 0.0)] + [
-            (ring * step * math.cos(angle), ring * step * math.sin(angle))
-            for ring in range(1, 16)
-            for angle in (math.pi / 2 * k / max(ring, 1) for k in range(4 * max(ring, 1)))
-        ]
-        for dx, dy in candidates:
-            x, y = x0 + dx, y0 + dy
-            box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
-            if inside and not any(_overlap(box, other) for other in placed):
-                break
-        else:
-            x, y, box = x0, y0, (x0 - w / 2, y0 - h / 2, x0 + w / 2, y0 + h / 2)
-        placed.append(box)
-        labels[district.code] = Label(x=round(x), y=round(y), anchor_x=x0, anchor_y=y0)
-    return labels
+    if not boxes:
+        return None
+    boxes = sorted(boxes, key=lambda box: (box[2] - box[0], box))
+    core = boxes[:-1] if len(boxes) > 2 else boxes
+    x0 = max(0, min(box[0] for box in core) - INSET_MARGIN)
+    y0 = max(0, min(box[1] for box in core) - INSET_MARGIN)
+    x1 = min(width, max(box[2] for box in core) + INSET_MARGIN)
+    y1 = min(height, max(box[3] for box in core) + INSET_MARGIN)
+    return Inset(x=x0, y=y0, width=x1 - x0, height=y1 - y0)
 
 
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def _bounds(rings: list[list[tuple[int, int]]]) -> tuple[int, int, int, int]:
+    xs = [x for ring in rings for x, _ in ring]
+    ys = [y for ring in rings for _, y in ring]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def name_label(
+    rings: list[list[tuple[int, int]]],
+    name: str,
+    window: Box | None = None,
+    avoid: Box | None = None,
+    font: float | None = None,
+) -> Label:
+    """Return where ``name`` fits best inside the district ``rings`` (and ``window``).
+
+    The name's box keeps off the lines of ``avoid`` (it may lie inside it or outside it). With
+    ``font``, the label is written at that size, or smaller where only smaller fits.
+    """
+    aspect = (len(name) + LABEL_PADDING) / LABEL_HEIGHT
+    x, y, half = label_anchor(
+        rings, aspect=aspect, window=window, avoid=avoid, precision=LABEL_PRECISION
+    )
+    fits = math.floor(20 * half / LABEL_HEIGHT) / 10
+    return Label(
+        x=round(x, 1), y=round(y, 1), fits=fits, font=None if font is None else min(font, fits)
+    )
+
+
+def label_anchor(
+    rings: list[list[tuple[float, float]]],
+    *,
+    aspect: float = 1.0,
+    window: Box | None = None,
+    avoid: Box | None = None,
+    precision: float | None = None,
+) -> tuple[float, float, float]:
+    """Return the centre of the largest box of width ``aspect`` × height inside the rings.
+
+    Returns ``(x, y, half_height)``. The rings are a district's outer and inner rings, of one
+    polygon or several (even–odd rule); ``window`` (x0, y0, x1, y1), if given, bounds the box too,
+    and the box does not cross the edges of ``avoid``.
+    With ``aspect`` 1 this is the pole of inaccessibility under the L∞ distance: it is
+    polylabel's search (Agafonkin, Mapbox 2016), with the distance to the edges measured along
+    the box's axes, after the x axis is divided by ``aspect`` so that the box becomes a square.
+    Square cells are split in four while one may still hold a point better than the best found
+    by more than ``precision`` (by default a thousandth of the rings' smaller extent); the order
+    of the search is fixed, so is the result.
+    """
+    squeezed = [[(x / aspect, y) for x, y in ring] for ring in rings]
+    bound = None if window is None else _squeezed(window, aspect)
+    hurdle = None if avoid is None else _squeezed(avoid, aspect)
+
+    def distance(px: float, py: float) -> float:
+        inner = _signed_distance(px, py, squeezed)
+        if bound is not None:
+            inner = min(inner, px - bound[0], bound[2] - px, py - bound[1], bound[3] - py)
+        if hurdle is not None:
+            # The L∞ distance to the rectangle's edges, from inside it or outside it.
+            outside = max(hurdle[0] - px, px - hurdle[2], hurdle[1] - py, py - hurdle[3])
+            inner = min(inner, abs(outside))
+        return inner
+
+    xs = [x for ring in squeezed for x, _ in ring]
+    ys = [y for ring in squeezed for _, y in ring]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    if bound is not None:
+        x0, y0 = max(x0, bound[0]), max(y0, bound[1])
+        x1, y1 = min(x1, bound[2]), min(y1, bound[3])
+    cell = min(x1 - x0, y1 - y0)
+    if cell <= 0:
+        return ((x0 + x1) / 2 * aspect, (y0 + y1) / 2, 0.0)
+    if precision is None:
+        precision = cell / 1000
+
+    queue: list[tuple[float, int, float, float, float, float]] = []
+    order = itertools.count()
+
+    def push(cx: float, cy: float, half: float) -> None:
+        # A point of the cell is at most ``half`` (L∞) from its centre: its distance to the
+        # edges is at most the centre's plus ``half``. Ties are broken by the order of pushing.
+        d = distance(cx, cy)
+        heapq.heappush(queue, (-(d + half), next(order), d, cx, cy, half))
+
+    best = ((x0 + x1) / 2, (y0 + y1) / 2)
+    best_distance = distance(*best)
+    cx = x0 + cell / 2
+    while cx - cell / 2 < x1:
+        cy = y0 + cell / 2
+        while cy - cell / 2 < y1:
+            push(cx, cy, cell / 2)
+            cy += cell
+        cx += cell
+    while queue:
+        negative_potential, _order, d, cx, cy, half = heapq.heappop(queue)
+        if d > best_distance:
+            best, best_distance = (cx, cy), d
+        if -negative_potential - best_distance <= precision:
+            continue
+        quarter = half / 2
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                push(cx + sx * quarter, cy + sy * quarter, quarter)
+    return (best[0] * aspect, best[1], max(best_distance, 0.0))
+
+
+def _squeezed(box: Box, aspect: float) -> Box:
+    return (box[0] / aspect, box[1], box[2] / aspect, box[3])
+
+
+def _signed_distance(px: float, py: float, rings: list[list[tuple[float, float]]]) -> float:
+    """Return the L∞ distance from the point to the rings' edges, negative outside them."""
+    inside = False
+    nearest = math.inf
+    for ring in rings:
+        ax, ay = ring[-1]
+        for bx, by in ring:
+            if (ay > py) != (by > py) and px < (bx - ax) * (py - ay) / (by - ay) + ax:
+                inside = not inside
+            # The distance to the segment's bounds is a lower bound: most segments stop there.
+            near_x = max(min(ax, bx) - px, px - max(ax, bx), 0.0)
+            near_y = max(min(ay, by) - py, py - max(ay, by), 0.0)
+            if max(near_x, near_y) < nearest:
+                nearest = min(nearest, _segment_distance(px, py, ax, ay, bx, by))
+            ax, ay = bx, by
+    return nearest if inside else -nearest
+
+
+def _segment_distance(px: float, py: float, ax: float, ay: float, bx: float, by: float) -> float:
+    """Return the L∞ distance from the point to the segment from a to b.
+
+    Along the segment, max(|x − px|, |y − py|) is convex and piecewise linear: its least value is
+    at an end or where |x − px| = |y − py|.
+    """
+    fx, fy = ax - px, ay - py
+    dx, dy = bx - ax, by - ay
+    least = min(max(abs(fx), abs(fy)), max(abs(fx + dx), abs(fy + dy)))
+    for sign in (1, -1):
+        denominator = dx - sign * dy
+        if denominator:
+            t = (sign * fy - fx) / denominator
+            if 0 < t < 1:
+                least = min(least, abs(fx + t * dx))
+    return least
 
 
 def _polygons(geometry: dict) -> list[list[tuple[float, float]]]:

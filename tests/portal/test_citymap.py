@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
 
 from django.conf import settings
@@ -53,7 +52,7 @@ def test_every_point_and_label_lies_inside_the_view_box():
         for ring in absolute_points(district.d):
             for x, y in ring:
                 assert 0 <= x <= citymap.width and 0 <= y <= citymap.height, district.code
-        for label in (district.wide_label, district.narrow_label):
+        for label in (district.label, district.inset_label):
             if label is not None:
                 assert 0 <= label.x <= citymap.width and 0 <= label.y <= citymap.height
         assert 0 < district.left < 100 and 0 < district.top < 100
@@ -71,40 +70,6 @@ def test_simplified_small_yet_recognisable():
         assert points >= 15, (district.code, points)
     # 岳麓区 is two polygons in the source and stays two.
     assert citymap.by_code()["430104"].d.count("M") == 2
-
-
-def test_the_label_points_come_from_the_geojson():
-    """The label point is where the name goes, unless it would overlap a larger district's."""
-    with open(GEOJSON, encoding="utf-8") as handle:
-        features = json.load(handle)["features"]
-    citymap = city_map()
-    by_code = citymap.by_code()
-    westmost = min(features, key=lambda f: f["properties"]["label_point"][0])
-    eastmost = max(features, key=lambda f: f["properties"]["label_point"][0])
-    assert by_code[westmost["properties"]["code"]].name == "宁乡市"
-    assert by_code[eastmost["properties"]["code"]].name == "浏阳市"
-    for district in citymap.districts:
-        label = district.wide_label
-        assert (label.anchor_x, label.anchor_y) == (district.label_x, district.label_y)
-    # The big districts keep their points; every small one is within reach of its own.
-    for district in citymap.districts:
-        if not district.small:
-            assert not district.narrow_label.moved
-        else:
-            assert district.narrow_label is None
-        label = district.wide_label
-        assert abs(label.x - label.anchor_x) + abs(label.y - label.anchor_y) < 60
-
-
-def test_the_wide_labels_do_not_overlap():
-    boxes = []
-    for district in city_map().districts:
-        label = district.wide_label
-        w, h = len(district.name) * 16, 16
-        boxes.append((label.x - w / 2, label.y - h / 2, label.x + w / 2, label.y + h / 2))
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
 
 
 def test_computed_once_per_process():
