@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.http import QueryDict
@@ -14,6 +15,9 @@ from .models import SearchDocument
 from .selectors import SearchFilters
 from .synonyms import EMPTY, Clause, SynonymMap, expand, terms_of
 from .text import MAX_QUERY_CHARS
+
+# A group's key as indexing writes it (kind, then an item id, 基本编码 or name key).
+GROUP_KEY = re.compile(r"(?:publication|entry|guide):[\w.\-（）()]{1,110}")
 
 # Dates outside this range are typing mistakes (and would overflow date arithmetic).
 EARLIEST, LATEST = dt.date(1949, 10, 1), dt.date(2100, 12, 31)
@@ -28,6 +32,8 @@ class SearchRequest:
     clauses: list[Clause] = field(default_factory=list)
     filters: SearchFilters = field(default_factory=SearchFilters)
     page: str = "1"
+    # The group whose every member is listed (None: one result per group).
+    group: str | None = None
     notices: list[str] = field(default_factory=list)
     # The raw values, to fill the form in again.
     values: dict[str, str] = field(default_factory=dict)
@@ -60,7 +66,7 @@ def parse_search(
     so a bad slug costs no query. The query's phrases are expanded with ``synonyms``.
     """
     notices: list[str] = []
-    names = ("q", "division", "domain", "type", "from", "to", "page")
+    names = ("q", "division", "domain", "type", "from", "to", "page", "group")
     get = {k: (params.get(k) or "").strip() for k in names}
     text = " ".join(get["q"].split())
     if len(text) > MAX_QUERY_CHARS:
@@ -89,6 +95,9 @@ def parse_search(
     if date_from and date_to and date_from > date_to:
         notices.append("起始日期晚于截止日期，已将两者对调。")
         date_from, date_to = date_to, date_from
+    group = get["group"] if GROUP_KEY.fullmatch(get["group"]) else None
+    if get["group"] and group is None:
+        notices.append("无法识别要展开的合并结果，已显示全部结果。")
     return SearchRequest(
         text=text,
         terms=terms,
@@ -97,6 +106,7 @@ def parse_search(
             division=division, domain=domain, kind=kind, date_from=date_from, date_to=date_to
         ),
         page=get["page"][:12] or "1",
+        group=group,
         notices=notices,
         values={
             "q": text,
@@ -105,5 +115,6 @@ def parse_search(
             "type": kind or "",
             "from": date_from.isoformat() if date_from else "",
             "to": date_to.isoformat() if date_to else "",
+            "group": group or "",
         },
     )

@@ -31,7 +31,24 @@ Kind = SearchDocument.Kind
 CHUNK = 2000
 # The snippet is cut from this much of the text; the tokens cover all of it.
 BODY_CHARS = 4000
-UPDATE_FIELDS = ["title", "body", "url", "division", "domain", "date", "tokens", "indexed_at"]
+UPDATE_FIELDS = [
+    "title",
+    "body",
+    "url",
+    "division",
+    "domain",
+    "date",
+    "tokens",
+    "group_key",
+    "context",
+    "indexed_at",
+]
+# What joins the parts of a result's context line.
+SEP = " · "
+
+
+def _context(*parts: str | None) -> str:
+    return SEP.join(p for p in parts if p)[:300]
 
 
 @dataclass
@@ -65,6 +82,7 @@ PUBLICATION_FIELDS = (
     "division_id",
     "entry__item__first_level__domain_id",
     "published_at",
+    "pub_type__name",
 )
 
 
@@ -85,6 +103,8 @@ def _publication_documents(rows: Iterable[dict]) -> list[SearchDocument]:
                 domain_id=row["entry__item__first_level__domain_id"],
                 date=row["published_at"],
                 tokens=tokens_for(row["title"], extra, text),
+                group_key=f"{Kind.PUBLICATION}:{row['pk']}",
+                context=_context(row["pub_type__name"], row["responsible_body"]),
             )
         )
     return docs
@@ -93,9 +113,11 @@ def _publication_documents(rows: Iterable[dict]) -> list[SearchDocument]:
 ENTRY_FIELDS = (
     "pk",
     "division_id",
+    "item_id",
     "item__name",
     "item__first_level__name",
     "item__first_level__domain_id",
+    "item__first_level__domain__name",
     "published_values",
     "published_at",
 )
@@ -122,6 +144,11 @@ def _entry_documents(rows: Iterable[dict]) -> list[SearchDocument]:
                 domain_id=row["item__first_level__domain_id"],
                 date=row["published_at"],
                 tokens=tokens_for(title, row["item__first_level__name"], text),
+                # Every division's entry of one second-level item is one result.
+                group_key=f"{Kind.ENTRY}:{row['item_id']}",
+                context=_context(
+                    row["item__first_level__domain__name"], row["item__first_level__name"]
+                ),
             )
         )
     return docs
@@ -131,6 +158,8 @@ GUIDE_FIELDS = (
     "pk",
     "unify_id",
     "name",
+    "name_key",
+    "rights_code",
     "division_id",
     "changed_at",
     "type_name",
@@ -142,12 +171,14 @@ GUIDE_FIELDS = (
     "process",
     "transact_addr",
 )
+# The fields whose text is searched (the snippet is cut from them in this order).
+GUIDE_TEXT = GUIDE_FIELDS[7:]
 
 
 def _guide_documents(rows: Iterable[dict]) -> list[SearchDocument]:
     docs = []
     for row in rows:
-        parts = [html_to_text(row[name]) for name in GUIDE_FIELDS[5:]]
+        parts = [html_to_text(row[name]) for name in GUIDE_TEXT]
         text = "；".join(p for p in parts if p)
         docs.append(
             SearchDocument(
@@ -160,6 +191,9 @@ def _guide_documents(rows: Iterable[dict]) -> list[SearchDocument]:
                 domain_id=None,
                 date=row["changed_at"],
                 tokens=tokens_for(row["name"], text),
+                # One service item offered by several areas shares its 基本编码 (else its name).
+                group_key=f"{Kind.GUIDE}:{row['rights_code'] or row['name_key']}"[:120],
+                context=_context(row["type_name"], row["dept_name"] or row["org_name"]),
             )
         )
     return docs

@@ -46,6 +46,12 @@ class SearchDocument(models.Model):
     )
     date = models.DateTimeField(_("日期"), null=True, blank=True)
     tokens = models.TextField(_("分词"))
+    # The same thing in several divisions shares a key (a catalog entry's second-level item, a
+    # guide's 基本编码), so the results show it once; anything else is keyed by itself.
+    group_key = models.CharField(_("合并键"), max_length=120, default="")
+    # Where the result sits, shown under its title: 领域 · 一级事项 for a catalog entry, the
+    # information type and publisher for a publication, the item type and department for a guide.
+    context = models.CharField(_("所属"), max_length=300, blank=True)
     indexed_at = models.DateTimeField(_("索引时间"), auto_now=True)
 
     class Meta:

@@ -15,9 +15,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, RowNumber
 from django.utils import timezone
 
 from catalog.models import Domain
@@ -73,14 +87,64 @@ def search_documents(terms: Terms, filters: SearchFilters | None = None) -> Quer
 
     Each term is a word or a clause of synonyms (``search.synonyms``), any of which matches.
     """
+    qs, order = _matched(terms, filters)
+    return qs.order_by(*order)
+
+
+def _matched(terms: Terms, filters: SearchFilters | None) -> tuple[QuerySet, list]:
     qs = SearchDocument.objects.select_related("division")
     if not terms:
-        return qs.none()
+        return qs.none(), ["-id"]
     if connection.vendor == "postgresql":
         qs, order = match_fulltext(qs, terms)
     else:
         qs, order = match_tokens(qs, terms)
-    return apply_filters(qs, filters or SearchFilters()).order_by(*order)
+    return apply_filters(qs, filters or SearchFilters()), order
+
+
+# A row without a key (written before keys existed) is a group of its own.
+_GROUP = Coalesce(
+    NullIf(F("group_key"), Value("")),
+    Concat(F("kind"), Value(":"), Cast(F("id"), CharField())),
+    output_field=CharField(),
+)
+
+
+def _counting(condition: Q) -> Window:
+    return Window(
+        Sum(Case(When(condition, then=Value(1)), default=Value(0))),
+        partition_by=[_GROUP],
+    )
+
+
+def search_groups(terms: Terms, filters: SearchFilters | None = None) -> QuerySet:
+    """Return one document per group (the same item across divisions), best group first.
+
+    Each is its group's representative: the member nearest the top of the division tree among
+    those the filters keep (the district's own entry before its townships'; with a township
+    filter, that township's), then the best match. It carries ``group_size`` and how many of
+    the group are townships (``group_townships``), and of those 街道 (``group_streets``).
+    """
+    qs, order = _matched(terms, filters)
+    nearest_first = [F("division__depth").asc(nulls_first=True), *order]
+    township = Q(division__level=Division.Level.TOWNSHIP)
+    qs = qs.annotate(
+        group_size=Window(Count("id"), partition_by=[_GROUP]),
+        group_townships=_counting(township),
+        group_streets=_counting(township & Q(division__name__endswith="街道")),
+        group_position=Window(RowNumber(), partition_by=[_GROUP], order_by=nearest_first),
+    )
+    return qs.filter(group_position=1).order_by(*order)
+
+
+def search_group(terms: Terms, filters: SearchFilters | None, key: str) -> QuerySet:
+    """Return every matching member of the group ``key``, from the top of the division tree."""
+    qs, order = _matched(terms, filters)
+    return qs.filter(group_key=key).order_by(
+        F("division__tree_id").asc(nulls_first=True),
+        F("division__lft").asc(nulls_first=True),
+        *order,
+    )
 
 
 def match_fulltext(qs: QuerySet, terms: Terms) -> tuple[QuerySet, list]:
