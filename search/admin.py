@@ -1,4 +1,5 @@
-"""Staff admin for search: the synonyms the city keeps. Every write goes through
+"""Staff admin for search: the synonyms the city keeps, and what people search for (热门搜索,
+无结果搜索 per week, read only). Every write goes through
 search.services, which forgets the cached synonym map once the change is committed.
 
 Who may do what is asked of the model's policy (search.policies): administrators may look,
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from districts.admin_scope import PolicyAdminMixin
 
 from . import services
-from .models import SearchSynonym
+from .models import SearchQueryStat, SearchSynonym, ZeroResultQuery
 from .text import normalise
 
 
@@ -47,3 +49,51 @@ class SearchSynonymAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.synonyms_delete(ids=list(queryset.values_list("pk", flat=True)))
+
+
+class WeekFilter(admin.SimpleListFilter):
+    title = _("周")
+    parameter_name = "week"
+
+    def lookups(self, request, model_admin):
+        weeks = SearchQueryStat.objects.order_by("-week").values_list("week", flat=True).distinct()
+        return [(w.isoformat(), f"{w:%G 年第 %V 周}（{w:%m-%d} 起）") for w in weeks[:12]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(week=self.value()) if self.value() else queryset
+
+
+class _ReadOnlyStats(PolicyAdminMixin, admin.ModelAdmin):
+    list_display = ("query", "week_label", "searches", "zero_result_searches", "last_result_count")
+    list_filter = (WeekFilter,)
+    search_fields = ("query",)
+    ordering = ("-week", "-searches", "query")
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("周"), ordering="week")
+    def week_label(self, obj):
+        return f"{obj.week:%G 年第 %V 周}"
+
+
+@admin.register(SearchQueryStat)
+class PopularSearchAdmin(_ReadOnlyStats):
+    """热门搜索: every counted query, the most searched of each week first."""
+
+
+@admin.register(ZeroResultQuery)
+class ZeroResultSearchAdmin(_ReadOnlyStats):
+    """无结果搜索: the queries that found nothing at least once, most frequent first."""
+
+    ordering = ("-week", "-zero_result_searches", "query")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(zero_result_searches__gt=0)

@@ -113,3 +113,38 @@ class SearchSynonym(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} ↔ {self.equivalent}"
+
+
+class SearchQueryStat(models.Model):
+    """How often one query was searched in one ISO week, and whether it found anything.
+
+    Anonymous and aggregated by design: no address, session or user is kept, only the folded
+    query text, the week and counters (raised in place by one upsert per search).
+    """
+
+    query = models.CharField(_("搜索词"), max_length=60)
+    week = models.DateField(_("周（周一）"), help_text=_("ISO 周的星期一。"))
+    searches = models.PositiveIntegerField(_("搜索次数"), default=0)
+    zero_result_searches = models.PositiveIntegerField(_("无结果次数"), default=0)
+    last_result_count = models.PositiveIntegerField(_("最近一次结果数"), default=0)
+
+    class Meta:
+        verbose_name = _("搜索词统计")
+        verbose_name_plural = _("搜索词统计")
+        constraints = [
+            # The upsert counts on this key: one row per query and week.
+            models.UniqueConstraint(fields=["query", "week"], name="search_stat_query_week"),
+        ]
+        indexes = [models.Index(fields=["-week", "-searches"], name="search_stat_week_count")]
+
+    def __str__(self) -> str:
+        return f"{self.week:%G-W%V} · {self.query}"
+
+
+class ZeroResultQuery(SearchQueryStat):
+    """The queries that found nothing: what the portal lacks, or names differently."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("无结果搜索")
+        verbose_name_plural = _("无结果搜索")

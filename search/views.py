@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from catalog.models import Domain
 from districts.models import Division
 
+from . import stats
 from .forms import parse_search
 from .models import SearchDocument
 from .selectors import search_group, search_groups
@@ -81,6 +82,9 @@ def search(request):
                     group_url=f"?{urlencode({**grouped, 'group': doc.group_key})}" if label else "",
                 )
             )
+        if page.number == 1 and not wanted.group and wanted.page in ("", "1"):
+            # One search counted once: not its later pages, nor a group opened from it.
+            stats.record(wanted.text, paginator.count)
     filtered = any(v for k, v in query.items() if k not in ("q", "group"))
     return render(
         request,
@@ -99,5 +103,6 @@ def search(request):
             # The same search across the city (the column's search box scopes it to the column).
             "citywide_query": urlencode({k: v for k, v in grouped.items() if k != "division"}),
             "grouped_query": urlencode(grouped),
+            "popular": stats.popular() if page is None else [],
         },
     )

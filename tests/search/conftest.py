@@ -30,12 +30,17 @@ def indexed_office(office, committed):  # noqa: F811
 
 @pytest.fixture(autouse=True)
 def _fresh_synonym_cache():
-    """Forget the cached synonym map around each test (the local-memory cache outlives them)."""
-    from search import synonyms
+    """Forget the cached synonyms and popular searches around each test (the local-memory
+    cache outlives them)."""
+    from django.core.cache import cache
+
+    from search import stats, synonyms
 
     synonyms.invalidate()
+    cache.delete(stats.POPULAR_KEY)
     yield
     synonyms.invalidate()
+    cache.delete(stats.POPULAR_KEY)
 
 
 @pytest.fixture
