@@ -13,6 +13,7 @@ from districts.models import Department, Division, Role
 from districts.services import demo_user, membership_grant
 from foi.demo import build_demo_requests
 from publications.demo import build_demo_publications
+from publications.demo_year import build_demo_year
 from publications.models import Publication
 
 DEMO_PASSWORD = "demo-2026"
@@ -106,6 +107,9 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             made = build_demo_publications()
         self.stdout.write(f"演示公开信息新增 {made} 条（草稿、待审核、已退回、已发布各有）。")
+        # The search index is rebuilt at the end, so the bulk load need not re-index on its own.
+        year = build_demo_year(notify=False)
+        self.stdout.write(f"演示公开信息（各区划一年的已发布信息）新增 {year} 条。")
         guides = build_demo_guides()
         self.stdout.write(f"演示政府信息公开指南新增 {guides} 份。")
         requests = build_demo_requests()
