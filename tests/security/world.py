@@ -55,6 +55,7 @@ from publications.models import (
     PublicationType,
     Theme,
 )
+from search.models import SearchQueryStat, SearchSynonym, ZeroResultQuery
 from tests.catalog.test_guide_links import make_guide, service_entry
 from tests.factories import CityEntryFactory, SecondLevelItemFactory, UserFactory
 from tests.publications.conftest import Office
@@ -122,6 +123,7 @@ OWNER = "owner"  # the user's own (catalog jobs)
 AREA = "area"  # guides of the county-level areas of divisions in scope
 STAFF = "staff"  # shared data: any role anywhere
 CITY_ADMIN = "city-admin"  # an administrator of the root division
+ANY_ADMIN = "any-admin"  # shared data that any division's administrator may read
 SUPERUSER = "superuser"
 OBJECT_RULES = {DIVISION, ADMINISTERED, OWNER, AREA}
 
@@ -155,6 +157,9 @@ KIND_RULES = {
     "publications.publicationevent": DIVISION,
     "outbox.outboxmessage": SUPERUSER,
     "portal.loginlockout": CITY_ADMIN,
+    "search.searchsynonym": ANY_ADMIN,
+    "search.searchquerystat": ANY_ADMIN,
+    "search.zeroresultquery": ANY_ADMIN,
     # Not ModelAdmins, but named by custom URLs:
     "catalog.catalogjob": OWNER,
     "publications.attachment": DIVISION,
@@ -220,6 +225,8 @@ class World:
             return bool(who.holdings)
         if rule == CITY_ADMIN:
             return who.holds(CITY, Role.ADMINISTRATOR)
+        if rule == ANY_ADMIN:
+            return any(role == Role.ADMINISTRATOR for _, role in who.holdings)
         assert rule == SUPERUSER, rule
         return False
 
@@ -448,6 +455,10 @@ def build_world() -> World:
     )
     Group.objects.create(name="adv-group")
     OutboxMessage.objects.create(task="adv.noop")
+    SearchSynonym.objects.create(term="低保", equivalent="最低生活保障")
+    SearchQueryStat.objects.create(
+        query="低保", week=dt.date(2026, 1, 5), searches=3, zero_result_searches=1
+    )
     # One department per division, with a marker name, to probe department pages' scope.
     for code in WORLD_CODES:
         Department.objects.create(division=divisions[code], name=f"部门{marker(code)}")
@@ -519,6 +530,9 @@ def _catalogue(users, divisions, entries, publications) -> World:
         "auth.group": sample(Group),
         "outbox.outboxmessage": sample(OutboxMessage),
         "portal.loginlockout": [],
+        "search.searchsynonym": sample(SearchSynonym),
+        "search.searchquerystat": sample(SearchQueryStat),
+        "search.zeroresultquery": sample(ZeroResultQuery),
     }
     content_types = {
         label: ContentType.objects.get_for_model(apps.get_model(label)).pk
