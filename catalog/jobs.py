@@ -287,7 +287,13 @@ def report_result(report: ImportReport) -> dict[str, Any]:
         "error_count": len(errors),
         "errors": [str(e) for e in errors[:SHOWN_ERRORS]],
         "headers": [
-            {"sheet": h.sheet, "domain": h.domain, "mapping": h.mapping, "extra": h.extra}
+            {
+                "sheet": h.sheet,
+                "domain": h.domain,
+                "mapping": h.mapping,
+                "extra": h.extra,
+                "level_mapping": h.level_mapping,
+            }
             for h in report.headers
         ],
         "outcomes": [

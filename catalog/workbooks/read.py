@@ -27,6 +27,7 @@ from xml.etree.ElementTree import ParseError
 from django.conf import settings
 
 from .. import elements
+from ..levels import CANONICAL, canonical_levels
 from ..models import CatalogEntry, Channel, Element
 from . import xls_read, xlsx_stream
 
@@ -122,6 +123,8 @@ class SheetHeader:
     mapping: list[tuple[str, str]] = field(default_factory=list)  # (heading, element label)
     extra: list[str] = field(default_factory=list)  # headings kept as extra columns
     level_labels: list[str] = field(default_factory=list)
+    # 公开层级 labels read as canonical levels (catalog/levels.py): {"乡、村级": "乡级、村级"}.
+    level_mapping: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -557,7 +560,7 @@ def _read_sheet(book, sheet, domains):
         for index, cells in rows:
             yield index, cells, filler.covered(index, cells, len(cells))
 
-    parse = _RowParser(title, domain, keys, headings)
+    parse = _RowParser(title, domain, keys, headings, header)
     previous_first = ""
     for index, cells, covered in all_rows():
         values = [cell.value for cell in cells]
@@ -640,8 +643,11 @@ TEXT_LIMITS = [
 class _RowParser:
     """Turn one sheet's rows of cell texts into ParsedRows; the columns are worked out once."""
 
-    def __init__(self, sheet: str, domain: str, keys: list, headings: list[str]):
+    def __init__(
+        self, sheet: str, domain: str, keys: list, headings: list[str], header: SheetHeader
+    ):
         self.sheet, self.domain, self.headings = sheet, domain, headings
+        self.header = header
         self.first_level = ""  # the last line's 一级事项, whole
         # (column index, key) for every understood column; a later column wins a repeated key.
         self.key_cols = [(i, k) for i, k in enumerate(keys) if k]
@@ -666,6 +672,34 @@ class _RowParser:
         self.extra_cols = [
             (i, headings[i]) for i, k in enumerate(keys) if k is None and headings[i]
         ]
+
+    def _canonical(self, levels: list[dict], index: int, errors: list[CellError]) -> list[dict]:
+        """Return ``levels`` as canonical levels, merged in canonical order; note each mapping.
+
+        A label that names no level of the portal is an error at the row (the line would
+        otherwise show a column of its own on the public table).
+        """
+        merged: dict[str, list[str]] = {}
+        for level in levels:
+            label = level["level"]
+            found = canonical_levels(label)
+            if not found:
+                errors.append(
+                    CellError(
+                        self.sheet,
+                        index,
+                        "公开层级",
+                        f"“{_quote(label)}”不是公开层级：应为市级、县级、乡级或村级"
+                        "（区级、镇(街)级、乡、村级等写法会自动对应）。",
+                    )
+                )
+                continue
+            if found != (label,):
+                self.header.level_mapping.setdefault(label, "、".join(found))
+            for name in found:
+                channels = merged.setdefault(name, [])
+                channels.extend(c for c in level["channels"] if c not in channels)
+        return [{"level": name, "channels": merged[name]} for name in CANONICAL if name in merged]
 
     def _mark_error(self, index: int, column: str, text: str) -> CellError:
         return CellError(self.sheet, index, column, f"应为“√”或留空，实为“{_quote(text)}”。")
@@ -743,7 +777,7 @@ class _RowParser:
                 if name:
                     levels.append({"level": name, "channels": list(channel_names)})
         if self.has_levels:
-            values["levels"] = levels
+            values["levels"] = self._canonical(levels, index, errors)
         extra = {heading: texts[i] for i, heading in self.extra_cols if i < width and texts[i]}
         for key, limit in TEXT_LIMITS:
             if len(values.get(key, "")) > limit:

@@ -275,6 +275,7 @@ def test_control_characters_pasted_from_word_do_not_break_the_workbook(city):
 
 @pytest.mark.django_db
 def test_level_columns_grow_with_the_longest_entry(catalog, furong):
+    # Stored as the canonical levels: 区级 is 县级 and 镇(街)级 is 乡级 (catalog/levels.py).
     three = [{"level": n, "channels": ["政府网站"]} for n in ("区级", "镇(街)级", "村级")]
     entry_update(entry=catalog["政策法规文件"], changes={"levels": three}, user=None)
 
@@ -286,9 +287,9 @@ def test_level_columns_grow_with_the_longest_entry(catalog, furong):
         assert sheet["W2"].value == "备注" and sheet.max_column == 23
     relief = book["社会救助"]
     assert [relief.cell(4, c).value for c in range(17, 23)] == [
-        "区级",
+        "县级",
         "政府网站",
-        "镇(街)级",
+        "乡级",
         "政府网站",
         "村级",
         "政府网站",
@@ -350,8 +351,9 @@ def test_an_empty_catalog_still_makes_a_valid_workbook(furong):
 
 
 @pytest.mark.django_db
-def test_the_demo_catalog_from_real_lines_exports_every_domain(city):
-    created = build_reference_catalog(city=city, path=settings.FIXTURES_DIR / "catalog_rows.csv")
+def test_the_demo_reference_catalog_exports_every_domain(city):
+    directory = settings.FIXTURES_DIR / "reference_catalog"
+    created = build_reference_catalog(city=city, directory=directory)
 
     stats, book = workbook_of(city)
 
@@ -361,6 +363,7 @@ def test_the_demo_catalog_from_real_lines_exports_every_domain(city):
         ).distinct()
     )
     assert stats.rows == created
+    assert len(expected) == 26
     assert book.sheetnames == [d.name for d in expected]
     assert sum(ws.max_row - 4 for ws in book.worksheets) == created
     for sheet in book.worksheets:

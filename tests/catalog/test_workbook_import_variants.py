@@ -311,10 +311,12 @@ def test_district_and_street_level_labels(furong):
     # A county's own lines (the city has none of these items): no source, nothing overridden.
     assert_entries(furong, "食品药品监管", YUBEI_SPYP)
     basic = wb.entry(furong, "食品药品监管", "行政审批", YUBEI_SPYP[1].second_level)
+    # Stored as the portal's levels, and the report says how each label was read.
     assert basic.levels == [
-        {"level": "区级", "channels": ["政府网站"]},
-        {"level": "镇(街)级", "channels": ["政府网站"]},
+        {"level": "县级", "channels": ["政府网站"]},
+        {"level": "乡级", "channels": ["政府网站"]},
     ]
+    assert header.level_mapping == {"区级": "县级", "镇(街)级": "乡级"}
     assert (basic.source, basic.overridden) == (None, [])
 
 

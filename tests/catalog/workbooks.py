@@ -33,6 +33,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from catalog.levels import CANONICAL, canonical_levels
 from catalog.models import (
     CatalogEntry,
     CatalogEvent,
@@ -1114,9 +1115,12 @@ def expected_values(line: Line, **overrides) -> dict:
     """Return the element values an entry imported from ``line`` should hold.
 
     Channels are a set of names (a space printed inside a name is dropped); each ticked level
-    carries the line's channels in checklist order. ``overrides`` replace single elements.
+    carries the line's channels in checklist order, stored as the canonical level it names
+    (区级 as 县级, 乡、村级 as 乡级 and 村级) in canonical order. ``overrides`` replace single
+    elements.
     """
     channels = checklist_order(line.channels)
+    ticked = {name for level in line.levels for name in canonical_levels(level)}
     out = {
         "content": line.content,
         "basis": line.basis,
@@ -1125,7 +1129,7 @@ def expected_values(line: Line, **overrides) -> dict:
         "channels": set(channels),
         "audience": list(line.audience),
         "mode": list(line.mode),
-        "levels": [{"level": level, "channels": channels} for level in line.levels],
+        "levels": [{"level": n, "channels": channels} for n in CANONICAL if n in ticked],
         "item_type": "service" if line.item_type == "政务服务事项" else "non_service",
         "service_name": line.service_name,
         "content_title": line.content_title,

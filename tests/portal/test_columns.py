@@ -12,12 +12,13 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import CatalogEntry, Channel, Domain
 from catalog.review import catalog_publish_as_loaded
-from catalog.services import entry_create, entry_update
+from catalog.services import entry_create, entry_update, normalise_value
 from publications.models import Publication
 from tests.factories import (
     DomainFactory,
@@ -371,6 +372,9 @@ def test_unknown_entry_is_404(client, reference_data):
 
 
 def test_payloads_in_names_and_elements_stay_inert(client, furong):
+    # A level is one of the portal's four: a label carrying markup is refused, not stored.
+    with pytest.raises(ValidationError, match="不是公开层级"):
+        normalise_value("levels", [{"level": f"区级{PAYLOAD}", "channels": []}])
     domain = DomainFactory(name=f"领域{PAYLOAD}"[:50])
     first = FirstLevelItemFactory(domain=domain, name=f"一级{PAYLOAD}")
     item = SecondLevelItemFactory(first_level=first, name=f"二级{PAYLOAD}")
@@ -382,7 +386,7 @@ def test_payloads_in_names_and_elements_stay_inert(client, furong):
             "basis": PAYLOAD,
             "subject": PAYLOAD,
             "time_limit": PAYLOAD,
-            "levels": [{"level": f"区级{PAYLOAD}", "channels": [PAYLOAD]}],
+            "levels": [{"level": "县级", "channels": [PAYLOAD]}],
         },
         user=None,
     )
