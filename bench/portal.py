@@ -148,6 +148,7 @@ def pages(count: int, requests: int) -> dict:
         searches.append(
             {
                 "query": query,
+                "times_ms": [t * 1000 for t in times],
                 "median_ms": statistics.median(times) * 1000,
                 "found": response.context["page"].paginator.count
                 if response.context and "page" in response.context
@@ -296,6 +297,8 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "portal.settings_test",
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         "DEMO_MODE": "1",
+        # The whole demo catalog (156,600 entries), not the tests' two lines per domain.
+        "DEMO_CATALOG_DIR": str(ROOT / "fixtures" / "reference_catalog"),
     }
     env.pop("REDIS_URL", None)
     with fresh_database("postgres", "bench_portal") as url:
@@ -324,9 +327,12 @@ def main() -> None:
     for r in data["results"]:
         print(f"| {r['label']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} |")
     medians = [s["median_ms"] for s in data["searches"]]
+    every = sorted(t for s in data["searches"] for t in s["times_ms"])
+    p95 = every[max(int(0.95 * len(every)) - 1, 0)]
     print(
-        f"\nsearch, 20 Chinese queries × 5: median {statistics.median(medians):.1f} ms, "
-        f"slowest query's median {max(medians):.1f} ms"
+        f"\nsearch (synonyms and grouping on), 20 Chinese queries × 5: median of medians "
+        f"{statistics.median(medians):.1f} ms, slowest query's median {max(medians):.1f} ms, "
+        f"p95 of all {len(every)} {p95:.1f} ms"
     )
     print("| query | median ms | results |")
     print("|---|---|---|")

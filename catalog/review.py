@@ -8,6 +8,7 @@ themselves, record the step and queue the notices after the transaction commits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -345,6 +346,10 @@ def catalog_publish_as_loaded(*, entry_ids: list[int]) -> int:
     """
     now = timezone.now()
     done = 0
+    # Entries with the same snapshot (an item's copies across divisions, as loaded) are
+    # written by one UPDATE each: row by row (bulk_update's CASE per row) a city's catalog
+    # of 150,000 entries took minutes.
+    by_snapshot: dict[str, list[int]] = {}
     for start in range(0, len(entry_ids), 2000):
         chunk = list(
             CatalogEntry.objects.filter(pk__in=entry_ids[start : start + 2000]).prefetch_related(
@@ -364,14 +369,16 @@ def catalog_publish_as_loaded(*, entry_ids: list[int]) -> int:
                     reason="载入时已是公开发布的目录（演示数据），未经本平台审核。",
                 )
             )
-            entry.status = ReviewStatus.PUBLISHED
-            entry.published_at = now
-            entry.published_values = snapshots[entry.pk]
-        CatalogEntry.objects.bulk_update(
-            chunk, ["status", "published_at", "published_values"], batch_size=500
-        )
+            key = json.dumps(snapshots[entry.pk], ensure_ascii=False, sort_keys=True)
+            by_snapshot.setdefault(key, []).append(entry.pk)
         CatalogEvent.objects.bulk_create(events, batch_size=2000)
         done += len(chunk)
+    for key, ids in by_snapshot.items():
+        snapshot = json.loads(key)
+        for start in range(0, len(ids), 2000):
+            CatalogEntry.objects.filter(pk__in=ids[start : start + 2000]).update(
+                status=ReviewStatus.PUBLISHED, published_at=now, published_values=snapshot
+            )
     entries_published.send(CatalogEntry, entry_ids=list(entry_ids))
     links_refresh_on_commit()
     return done

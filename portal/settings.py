@@ -441,6 +441,10 @@ LOGGING = {
 
 # Reference data shipped with the project (copied from the shared reference, with sources).
 FIXTURES_DIR = BASE_DIR / "fixtures"
+# The demo city's reference catalog (load_demo_data): one CSV per domain.
+DEMO_CATALOG_DIR = Path(
+    env.str("DEMO_CATALOG_DIR", default=str(FIXTURES_DIR / "reference_catalog"))
+)
 # Exports open in spreadsheet programs: neutralise cells that would run as formulas.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Export is allowed to whoever may view the rows (and only the rows in their scope).

@@ -44,25 +44,34 @@ def exported(division) -> bytes:
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, monkeypatch):
+    # The round trips need the demo catalog, not its year of publications (which would also
+    # hold the entries the sibling test deletes).
+    monkeypatch.setattr(
+        "portal.management.commands.load_demo_data.build_demo_year", lambda **kwargs: 0
+    )
     call_command("load_demo_data", stdout=io.StringIO())
 
 
-@pytest.mark.parametrize("code", ["430100", "430102", "430103", "430181", "430102001", "430182213"])
-def test_demo_catalog_reimports_unchanged(demo, code):
-    division = Division.objects.get(code=code)
-    before = snapshot(division)
-    report = import_catalog(source=exported(division), division=division, user=None)
-    assert not report.has_errors, [str(e) for e in report.errors]
-    assert report.applied
-    assert {o.status for o in report.outcomes} == {UNCHANGED}
-    assert len(report.outcomes) == len(before)
-    assert snapshot(division) == before
+def test_demo_catalogs_reimport_unchanged(demo):
+    """Each level's demo catalogs (one demo load for all: it is the slow part)."""
+    for code in ["430100", "430102", "430103", "430181", "430102001", "430182213"]:
+        division = Division.objects.get(code=code)
+        before = snapshot(division)
+        report = import_catalog(source=exported(division), division=division, user=None)
+        assert not report.has_errors, [str(e) for e in report.errors]
+        assert report.applied
+        assert {o.status for o in report.outcomes} == {UNCHANGED}, code
+        assert len(report.outcomes) == len(before)
+        assert snapshot(division) == before
 
 
-def test_every_demo_catalog_exports_as_it_imports(demo):
-    """All 180 demo catalogs: the exported workbook reads back as exactly the catalog."""
-    for division in Division.objects.all():
+def test_demo_catalogs_export_as_they_import(demo):
+    """The city, every county and a township of each: the exported workbook reads back as
+    exactly the catalog (a dry run; every township is derived the same way)."""
+    divisions = list(Division.objects.filter(level__in=["city", "county"]))
+    divisions += [d.children.order_by("code").first() for d in divisions if d.parent_id]
+    for division in divisions:
         before = snapshot(division)
         report = import_catalog(
             source=exported(division), division=division, user=None, dry_run=True
