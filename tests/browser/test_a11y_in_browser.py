@@ -73,7 +73,7 @@ def test_large_text_mode_persists_across_pages_and_reloads(public_page, live_ser
     # Tap targets: every header control is at least 44 × 44 px.
     sizes = page.evaluate(
         """[...document.querySelectorAll(
-             '.site-header a, .site-header button, .site-header input')]
+             '.site-header a, .site-header button, .site-header input:not([type=hidden])')]
            .map(e => { const r = e.getBoundingClientRect();
                        return [e.textContent.trim() || e.name, r.width, r.height]; })"""
     )

@@ -176,3 +176,22 @@ def test_guides_of_one_service_item_group_by_their_basic_code(client, furong, ti
     assert titles(response) == ["食品经营许可"]
     assert group_links(response)[0][1].endswith("等 2 个区划")
     assert "行政许可" in response.content.decode()
+
+
+def test_the_header_search_inside_a_column_scopes_to_it(client, streets):
+    """A district's column page sends its slug with the header's search; the city's does not."""
+    furong = streets["furong"]
+    html = client.get(furong.get_absolute_url()).content.decode()
+    form = re.search(r'<form role="search"[^>]*>(.*?)</form>', html, re.S).group(1)
+    assert f'<input type="hidden" name="division" value="{furong.slug}">' in form
+    assert 'placeholder="在芙蓉区搜索"' in form
+    city = Division.objects.get(code="430100")
+    form = re.search(
+        r'<form role="search"[^>]*>(.*?)</form>',
+        client.get(city.get_absolute_url()).content.decode(),
+        re.S,
+    ).group(1)
+    assert 'name="division"' not in form
+    # The scoped search it sends: the district's own entry, and a way to the whole city.
+    response = client.get(URL, {"q": "低保对象认定", "division": furong.slug})
+    assert "在全市搜索" in response.content.decode()
