@@ -653,9 +653,9 @@ def test_a_failing_list_page_keeps_what_was_read_and_marks_the_listing_incomplet
 
 def fetch_record(server, make_client, detail, unify_id="ID-1", audiences=("1",)):
     server.route(DETAIL, ok(detail))
-    return guide_record(
-        make_client(retries=0).detail(unify_id), unify_id=unify_id, audiences=list(audiences)
-    )
+    # No retry, so a generous timeout: on a loaded machine one second was missed (a 1 MB body).
+    client = make_client(retries=0, timeout=5.0)
+    return guide_record(client.detail(unify_id), unify_id=unify_id, audiences=list(audiences))
 
 
 TEXT_KEYS = [k for k in (*PLAIN_FIELDS, *RICH_FIELDS) if k != "unifyName"]
