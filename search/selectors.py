@@ -161,20 +161,30 @@ def match_fulltext(qs: QuerySet, terms: Terms) -> tuple[QuerySet, list]:
 
 
 def match_tokens(qs: QuerySet, terms: Terms) -> tuple[QuerySet, list]:
-    """Return ``qs`` matched by whole space-delimited tokens (any database), newest first.
+    """Return ``qs`` matched by whole space-delimited tokens (any database), and its ordering:
+    documents whose title holds more of the query's phrases (or a synonym of each) first, then
+    newest first.
 
     A clause of synonyms is an OR of its alternatives, each an AND of its tokens.
     """
     qs = qs.alias(padded=Concat(Value(" "), "tokens", Value(" "), output_field=TextField()))
+    in_title = []
     for clause in as_clauses(terms):
-        either = Q(pk__in=[])
+        either, titled = Q(pk__in=[]), Q(pk__in=[])
         for alternative in clause:
             both = Q()
             for token in alternative:
                 both &= Q(padded__contains=f" {token} ")
             either |= both
+            titled |= Q(title__contains="".join(alternative))
         qs = qs.filter(either)
-    return qs, [F("date").desc(nulls_last=True), F("id").desc()]
+        in_title.append(Case(When(titled, then=Value(1)), default=Value(0)))
+    if not in_title:
+        return qs, [F("date").desc(nulls_last=True), F("id").desc()]
+    # Without PostgreSQL's ts_rank, newest first let a fresh sync's guides that merely mention
+    # a word (社保 in a materials list) bury the items named by it.
+    qs = qs.alias(title_hits=sum(in_title[1:], in_title[0]))
+    return qs, [F("title_hits").desc(), F("date").desc(nulls_last=True), F("id").desc()]
 
 
 def apply_filters(qs: QuerySet, filters: SearchFilters) -> QuerySet:
