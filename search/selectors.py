@@ -137,6 +137,16 @@ def search_groups(terms: Terms, filters: SearchFilters | None = None) -> QuerySe
     return qs.filter(group_position=1).order_by(*order)
 
 
+def count_groups(terms: Terms, filters: SearchFilters | None = None) -> int:
+    """Return how many groups ``search_groups`` holds, without its window functions or rank.
+
+    Counting the windowed query computed every window (and ts_rank) over every match a second
+    time: a query matching 78,000 documents took seconds.
+    """
+    qs, _ = _matched(terms, filters)
+    return qs.values(group=_GROUP).distinct().count()
+
+
 def search_group(terms: Terms, filters: SearchFilters | None, key: str) -> QuerySet:
     """Return every matching member of the group ``key``, from the top of the division tree."""
     qs, order = _matched(terms, filters)

@@ -15,7 +15,7 @@ from districts.models import Division
 from . import stats
 from .forms import parse_search
 from .models import SearchDocument
-from .selectors import search_group, search_groups
+from .selectors import count_groups, search_group, search_groups
 from .synonyms import EMPTY, synonym_map
 from .text import highlight
 
@@ -69,6 +69,9 @@ def search(request):
         else:
             found = search_groups(wanted.clauses, wanted.filters)
         paginator = Paginator(found, PAGE_SIZE)
+        if not wanted.group:
+            # Counted cheaply (the number of groups), not by counting the windowed query.
+            paginator.count = count_groups(wanted.clauses, wanted.filters)
         page = paginator.get_page(wanted.page)
         results = []
         for doc in page.object_list:
