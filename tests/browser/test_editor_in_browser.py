@@ -121,9 +121,16 @@ def test_a_clerk_writes_paragraphs_a_list_a_link_and_a_table(office, login_as, l
     page.keyboard.type("现将低保资金发放情况公示如下。")
     page.keyboard.press("Enter")
     page.keyboard.type("详见政府网站。")
-    # A link on the last word: select it, then the toolbar's link dialog.
-    for _ in range(3):
+    # A link on the last word: select it, then the toolbar's link dialog. ProseMirror may put
+    # its own selection back while it settles the typed text, taking a quick key press with it
+    # (CI once got "站。"), so extend the selection as a person would until it holds the word.
+    page.wait_for_timeout(100)
+    for _ in range(6):
+        if page.evaluate("window.getSelection().toString()") == "网站。":
+            break
         page.keyboard.press("Shift+ArrowLeft")
+        page.wait_for_timeout(50)
+    assert page.evaluate("window.getSelection().toString()") == "网站。"
     page.click("button[title='插入链接（先选中文字）']")
     dialog = page.locator("dialog.prose-editor-dialog")
     assert dialog.is_visible() and "编辑链接" in dialog.inner_text()
