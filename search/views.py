@@ -15,7 +15,7 @@ from districts.models import Division
 from . import stats
 from .forms import parse_search
 from .models import SearchDocument
-from .selectors import count_groups, search_group, search_groups
+from .selectors import MATCH_CAP, GroupedResults, search_group
 from .synonyms import EMPTY, synonym_map
 from .text import highlight
 
@@ -50,29 +50,28 @@ def group_label(doc: SearchDocument) -> str:
 def search(request):
     """Show the search box, the filters and, for a query, one page of highlighted results.
 
-    Four queries whatever the data size: divisions and domains for the form, the count and
-    the page (its divisions joined); the site's base template adds its own, and the synonyms
-    one more when the cache has lost them. The same item in several divisions is one result
-    (``search_groups``); ``group`` lists one such group's members (``search_group``).
+    Five queries whatever the data size: divisions and domains for the form, the count, the
+    page's ranked representatives and their whole rows (divisions joined); the site's base
+    template adds its own, and the synonyms one more when the cache has lost them. The same
+    item in several divisions is one result (``search_groups``); ``group`` lists one such
+    group's members (``search_group``).
     """
     divisions = list(Division.objects.in_tree_order())
     domains = list(Domain.objects.all())
     # The synonyms come from the cache (one query when it has lost them); only a query needs them.
     synonyms = synonym_map() if request.GET.get("q", "").strip() else EMPTY
     wanted = parse_search(request.GET, divisions=divisions, domains=domains, synonyms=synonyms)
-    page, results = None, []
+    page, results, capped = None, [], False
     query = {k: v for k, v in wanted.values.items() if v}
     grouped = {k: v for k, v in query.items() if k != "group"}
     if wanted.clauses:
         if wanted.group:
             found = search_group(wanted.clauses, wanted.filters, wanted.group)
         else:
-            found = search_groups(wanted.clauses, wanted.filters)
+            found = GroupedResults(wanted.clauses, wanted.filters)
         paginator = Paginator(found, PAGE_SIZE)
-        if not wanted.group:
-            # Counted cheaply (the number of groups), not by counting the windowed query.
-            paginator.count = count_groups(wanted.clauses, wanted.filters)
         page = paginator.get_page(wanted.page)
+        capped = getattr(found, "capped", False)
         results = []
         for doc in page.object_list:
             label = "" if wanted.group else group_label(doc)
@@ -101,6 +100,8 @@ def search(request):
             "page": page,
             "results": results,
             "filtered": filtered,
+            "capped": capped,
+            "match_cap": f"{MATCH_CAP:,}",
             "page_query": urlencode(query),
             "unfiltered_query": urlencode({"q": wanted.text}),
             # The same search across the city (the column's search box scopes it to the column).

@@ -235,10 +235,11 @@ def test_query_count_is_constant(client, reference_data, django_assert_num_queri
     params = {"q": "低保", "division": furong.slug, "type": "publication"}
     # The first search reads the synonyms into the cache (one query), later ones do not.
     # (Every search is counted: one upsert, in a savepoint inside the test's transaction.)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(URL, params)
-    # Divisions, domains, count, page (its divisions joined), the site navigation, the count.
-    with django_assert_num_queries(8):
+    # Divisions, domains, count, the ranked page, its rows (divisions joined), the site
+    # navigation, the count.
+    with django_assert_num_queries(9):
         response = client.get(URL, params)
     assert len(titles(response)) == min(rows, 20)
 
