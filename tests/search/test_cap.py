@@ -73,7 +73,7 @@ def test_past_the_cap_the_newest_matches_are_ranked_and_the_page_says_so(client,
     assert sorted(titles(response)) == sorted(f"低保资金发放第{n}批" for n in range(4, 10))
     html = response.content.decode()
     assert NOTICE in html
-    assert "匹配的内容超过 5 条" in html
+    assert "匹配的内容超过 5 条" in html and "同一事项合并后为 6 条结果" in html
 
 
 def test_at_the_cap_every_match_is_ranked_and_nothing_is_said(client, cap, documents):
