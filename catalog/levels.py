@@ -48,6 +48,18 @@ def canonical_levels(label: str) -> tuple[str, ...]:
     return tuple(level for level in CANONICAL if level in found)
 
 
+def merge_levels(levels: list[tuple[tuple[str, ...], list[str]]]) -> list[dict]:
+    """Return ``levels`` (each: its canonical levels, its channels) as stored: one dict per
+    canonical level, in canonical order, with the channels of every label naming it, unrepeated.
+    """
+    merged: dict[str, list[str]] = {}
+    for names, channels in levels:
+        for name in names:
+            kept = merged.setdefault(name, [])
+            kept.extend(c for c in channels if c not in kept)
+    return [{"level": name, "channels": merged[name]} for name in CANONICAL if name in merged]
+
+
 def _parse(text: str) -> set[str]:
     """Return the levels named by the parts of ``text``; empty if any part is unknown."""
     found: set[str] = set()

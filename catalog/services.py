@@ -24,7 +24,7 @@ from districts.policy import acting_department
 
 from . import policies
 from .guide_links import links_refresh_on_commit
-from .levels import CANONICAL, canonical_levels
+from .levels import canonical_levels, merge_levels
 from .models import (
     ELEMENT_COLUMNS,
     CatalogEntry,
@@ -121,7 +121,7 @@ def normalise_value(element: str, value: Any) -> Any:
     if element == Element.LEVELS:
         if not isinstance(value, list | tuple):
             raise ValidationError(f"{label}：应为层级列表。")
-        merged_levels: dict[str, list[str]] = {}
+        levels = []
         for i, level in enumerate(value, 1):
             name = str(level.get("level", "")).strip() if isinstance(level, dict) else ""
             if not name:
@@ -139,11 +139,9 @@ def normalise_value(element: str, value: Any) -> Any:
                     f"{label}：第{i}个层级“{name[:30]}”不是公开层级，应为市级、县级、乡级或村级"
                     "（区级、镇(街)级、乡、村级等写法会自动对应）。"
                 )
-            for canonical in found:
-                merged = merged_levels.setdefault(canonical, [])
-                merged.extend(c for c in channels if c not in merged)
+            levels.append((found, channels))
         # Stored as the canonical levels (catalog/levels.py), merged, in canonical order.
-        return [{"level": n, "channels": merged_levels[n]} for n in CANONICAL if n in merged_levels]
+        return merge_levels(levels)
     if element == Element.ITEM_TYPE:
         if value not in ITEM_TYPE_VALUES:
             raise ValidationError(f"{label}：应为“政务服务事项”或“非政务服务事项”。")

@@ -27,7 +27,7 @@ from xml.etree.ElementTree import ParseError
 from django.conf import settings
 
 from .. import elements
-from ..levels import CANONICAL, canonical_levels
+from ..levels import canonical_levels, merge_levels
 from ..models import CatalogEntry, Channel, Element
 from . import xls_read, xlsx_stream
 
@@ -679,7 +679,7 @@ class _RowParser:
         A label that names no level of the portal is an error at the row (the line would
         otherwise show a column of its own on the public table).
         """
-        merged: dict[str, list[str]] = {}
+        named = []
         for level in levels:
             label = level["level"]
             found = canonical_levels(label)
@@ -696,10 +696,8 @@ class _RowParser:
                 continue
             if found != (label,):
                 self.header.level_mapping.setdefault(label, "、".join(found))
-            for name in found:
-                channels = merged.setdefault(name, [])
-                channels.extend(c for c in level["channels"] if c not in channels)
-        return [{"level": name, "channels": merged[name]} for name in CANONICAL if name in merged]
+            named.append((found, level["channels"]))
+        return merge_levels(named)
 
     def _mark_error(self, index: int, column: str, text: str) -> CellError:
         return CellError(self.sheet, index, column, f"应为“√”或留空，实为“{_quote(text)}”。")
