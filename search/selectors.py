@@ -25,14 +25,12 @@ from django.db.models import (
     FloatField,
     Q,
     QuerySet,
-    Sum,
     TextField,
     Value,
     When,
-    Window,
 )
 from django.db.models.expressions import Expression
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, RowNumber
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
 
 from catalog.models import Domain
@@ -100,27 +98,16 @@ _NEWEST = (F("date").desc(nulls_last=True), F("id").desc())
 _CANDIDATE_ORDER = ("-date", "-id")
 
 
-def _matched(
-    terms: Terms, filters: SearchFilters | None, *, newest: int | None = None
-) -> tuple[QuerySet, list]:
-    """Return the matching documents and their ordering; with ``newest``, only that many of the
-    newest matches, ranked as the rest would be."""
+def _matched(terms: Terms, filters: SearchFilters | None) -> tuple[QuerySet, list]:
+    """Return the matching documents, filtered, and their ordering (best, then newest)."""
     qs = SearchDocument.objects.select_related("division")
     if not terms:
         return qs.none(), ["-id"]
     if connection.vendor == "postgresql":
-        matched, order = match_fulltext(qs, terms)
+        qs, order = match_fulltext(qs, terms)
     else:
-        matched, order = match_tokens(qs, terms)
-    matched = apply_filters(matched, filters or SearchFilters())
-    if newest is None:
-        return matched, order
-    # The ranked query reads the candidates by primary key, without matching them again: with
-    # the match in the outer query too, PostgreSQL may scan the whole table for it.
-    candidates = matched.order_by(*_CANDIDATE_ORDER).values("pk")[:newest]
-    if connection.vendor == "postgresql":
-        return rank_fulltext(qs.filter(pk__in=candidates), terms)
-    return rank_by_title(qs.filter(pk__in=candidates), terms)
+        qs, order = match_tokens(qs, terms)
+    return apply_filters(qs, filters or SearchFilters()), order
 
 
 # A row without a key (written before keys existed) is a group of its own.
@@ -131,61 +118,103 @@ _GROUP = Coalesce(
 )
 
 
-def _counting(condition: Q) -> Window:
-    return Window(
-        Sum(Case(When(condition, then=Value(1)), default=Value(0))),
-        partition_by=[_GROUP],
-    )
+@dataclass(frozen=True)
+class GroupCount:
+    groups: int
+    capped: bool
 
 
-# What ranking and grouping read of a document. The window functions sort every match by group:
-# carrying whole rows (body, tokens, the division) made that sort spill to disk (11 MB for
-# 社会救助's 8,600 matches), so the ranked query keeps these and a page fetches its rows after.
-_RANKED_FIELDS = ("id", "kind", "group_key", "date", "division_id")
+# One statement ranks a page of groups: ``m`` reads each match once (the newest MATCH_CAP + 1,
+# with the fields grouping needs and the score), ``g`` groups them, and the page's rows carry
+# the number of groups and of matches, so no separate count runs. Whole rows stay out of the
+# window sorts (they spilled to disk: 11 MB for 社会救助's 8,600 matches).
+_RANKED_SQL = """
+WITH m AS ({matches}),
+g AS (
+    SELECT m.id, m.score, m.date,
+        COUNT(*) OVER (PARTITION BY m.grp) AS group_size,
+        SUM(CASE WHEN d.level = %s THEN 1 ELSE 0 END)
+            OVER (PARTITION BY m.grp) AS group_townships,
+        SUM(CASE WHEN d.level = %s AND d.name LIKE %s THEN 1 ELSE 0 END)
+            OVER (PARTITION BY m.grp) AS group_streets,
+        ROW_NUMBER() OVER (
+            PARTITION BY m.grp
+            ORDER BY d.depth ASC NULLS FIRST, m.score DESC, m.date DESC NULLS LAST, m.id DESC
+        ) AS position
+    FROM m LEFT JOIN {division} d ON d.id = m.division_id
+)
+SELECT id, group_size, group_townships, group_streets,
+    COUNT(*) OVER () AS groups, (SELECT COUNT(*) FROM m) AS matches
+FROM g WHERE position = 1
+ORDER BY score DESC, date DESC NULLS LAST, id DESC
+LIMIT %s OFFSET %s
+"""
 
 
-def search_groups(
-    terms: Terms, filters: SearchFilters | None = None, *, capped: bool = False
-) -> QuerySet:
-    """Return one document per group (the same item across divisions), best group first.
+def ranked_groups(
+    terms: Terms, filters: SearchFilters | None, window: slice
+) -> tuple[list[dict], GroupCount | None]:
+    """Return the group representatives in ``window`` (best group first) as dicts of ``id``,
+    ``group_size``, ``group_townships`` and ``group_streets``, and the search's GroupCount
+    (None when the window holds no row, as past the last page).
 
-    Each is its group's representative: the member nearest the top of the division tree among
-    those the filters keep (the district's own entry before its townships'; with a township
-    filter, that township's), then the best match. It carries ``group_size`` and how many of
-    the group are townships (``group_townships``), and of those 街道 (``group_streets``).
-    The documents hold only the fields that rank them: ``GroupedResults`` reads a page whole.
-    ``capped`` ranks only the newest ``MATCH_CAP + 1`` matches (see ``count_groups``).
+    A group is the same item across divisions; its representative is the member nearest the
+    top of the division tree among those the filters keep (the district's own entry before its
+    townships'; with a township filter, that township's), then the best match. Past
+    ``MATCH_CAP`` matches only the newest ``MATCH_CAP + 1`` are ranked (PostgreSQL walks the
+    date index and stops). One query.
     """
-    qs, order = _matched(terms, filters, newest=MATCH_CAP + 1 if capped else None)
-    nearest_first = [F("division__depth").asc(nulls_first=True), *order]
-    township = Q(division__level=Division.Level.TOWNSHIP)
-    qs = (
-        qs.select_related(None)
-        .only(*_RANKED_FIELDS)
-        .annotate(
-            group_size=Window(Count("id"), partition_by=[_GROUP]),
-            group_townships=_counting(township),
-            group_streets=_counting(township & Q(division__name__endswith="街道")),
-            group_position=Window(RowNumber(), partition_by=[_GROUP], order_by=nearest_first),
-        )
-    )
-    return qs.filter(group_position=1).order_by(*order)
+    if not terms:
+        return [], GroupCount(0, False)
+    matched, _ = _matched(terms, filters)
+    score = "rank" if connection.vendor == "postgresql" else "title_hits"
+    matches = matched.order_by(*_CANDIDATE_ORDER).values(
+        "id", "date", "division_id", grp=_GROUP, score=F(score)
+    )[: MATCH_CAP + 1]
+    inner, params = matches.query.sql_with_params()
+    division = connection.ops.quote_name(Division._meta.db_table)
+    sql = _RANKED_SQL.format(matches=inner, division=division)
+    township = Division.Level.TOWNSHIP.value
+    start = window.start or 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, township, township, "%街道", window.stop - start, start])
+        rows = cursor.fetchall()
+    if not rows:
+        return [], None
+    found = GroupCount(groups=rows[0][4], capped=rows[0][5] > MATCH_CAP)
+    keys = ("id", "group_size", "group_townships", "group_streets")
+    return [dict(zip(keys, row[:4], strict=True)) for row in rows], found
 
 
 class GroupedResults:
-    """The grouped results of a search as ``Paginator`` reads them: ``count()`` counts the groups
-    (``count_groups``), and a slice runs the ranked query for that slice (``search_groups``) and
-    then reads those documents whole, with their divisions: three queries a page. ``capped``
-    says whether the search matched more than ``MATCH_CAP`` documents (known once counted).
+    """The grouped results of a search as ``Paginator`` reads them, in two queries a page: the
+    ranked page with its counts (``ranked_groups``), then its documents whole, with their
+    divisions.
+
+    ``Paginator`` counts before it slices, so ``count()`` ranks the page the view expects
+    (``page``, of ``page_size``) and keeps it for the slice; only a page past the last costs a
+    separate count (``count_groups``) and the last page's query.
     """
 
-    def __init__(self, terms: Terms, filters: SearchFilters | None = None):
+    def __init__(
+        self,
+        terms: Terms,
+        filters: SearchFilters | None = None,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+    ):
         self.terms, self.filters = terms, filters
+        start = (max(page, 1) - 1) * page_size
+        self._expected = slice(start, start + page_size)
+        self._ranked: tuple[int, list[dict]] | None = None  # (start, rows) of the ranked page
         self._counted: GroupCount | None = None
 
     def _count(self) -> GroupCount:
         if self._counted is None:
-            self._counted = count_groups(self.terms, self.filters)
+            rows, counted = ranked_groups(self.terms, self.filters, self._expected)
+            self._ranked = (self._expected.start, rows)
+            self._counted = counted or count_groups(self.terms, self.filters)
         return self._counted
 
     def count(self) -> int:
@@ -199,25 +228,23 @@ class GroupedResults:
 
     def __getitem__(self, window: slice) -> list[SearchDocument]:
         """Return the representatives in ``window``, whole, each with its group's counts."""
-        if window.stop is not None and window.stop <= (window.start or 0):
+        start = window.start or 0
+        if window.stop is not None and window.stop <= start:
             return []  # an empty search's page: no query
-        ranked = list(search_groups(self.terms, self.filters, capped=self.capped)[window])
-        whole = SearchDocument.objects.select_related("division").in_bulk([d.pk for d in ranked])
+        if self._ranked is not None and self._ranked[0] == start:
+            rows = self._ranked[1][: window.stop - start]
+        else:
+            rows, _ = ranked_groups(self.terms, self.filters, slice(start, window.stop))
+        whole = SearchDocument.objects.select_related("division").in_bulk([r["id"] for r in rows])
         page = []
-        for doc in ranked:
+        for row in rows:
             # A document removed between the two queries (re-indexing) leaves the page.
-            if full := whole.get(doc.pk):
-                full.group_size = doc.group_size
-                full.group_townships = doc.group_townships
-                full.group_streets = doc.group_streets
-                page.append(full)
+            if doc := whole.get(row["id"]):
+                doc.group_size = row["group_size"]
+                doc.group_townships = row["group_townships"]
+                doc.group_streets = row["group_streets"]
+                page.append(doc)
         return page
-
-
-@dataclass(frozen=True)
-class GroupCount:
-    groups: int
-    capped: bool
 
 
 def count_groups(terms: Terms, filters: SearchFilters | None = None) -> GroupCount:
@@ -249,8 +276,8 @@ class _FullText(Expression):
     query's own search document table.
 
     The column is named under the alias the compiling query gives the table: raw SQL naming
-    ``search_searchdocument`` inside a subquery (aliased ``U0``) read the outer query's row,
-    turning the capped search's candidates into a subquery run per row.
+    ``search_searchdocument`` inside a subquery (aliased ``U0``) reads the outer query's row,
+    a correlated subquery run per row.
     """
 
     def __init__(self, terms: Terms, *, rank: bool):
@@ -302,11 +329,9 @@ def rank_by_title(qs: QuerySet, terms: Terms) -> tuple[QuerySet, list]:
         for alternative in clause:
             titled |= Q(title__contains="".join(alternative))
         in_title.append(Case(When(titled, then=Value(1)), default=Value(0)))
-    if not in_title:
-        return qs, list(_NEWEST)
     # Newest first alone let a fresh sync's guides that merely mention a word (社保 in a
     # materials list) bury the items named by it.
-    qs = qs.alias(title_hits=sum(in_title[1:], in_title[0]))
+    qs = qs.alias(title_hits=sum(in_title[1:], in_title[0]) if in_title else Value(0))
     return qs, [F("title_hits").desc(), *_NEWEST]
 
 

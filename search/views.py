@@ -50,8 +50,8 @@ def group_label(doc: SearchDocument) -> str:
 def search(request):
     """Show the search box, the filters and, for a query, one page of highlighted results.
 
-    Five queries whatever the data size: divisions and domains for the form, the count, the
-    page's ranked representatives and their whole rows (divisions joined); the site's base
+    Four queries whatever the data size: divisions and domains for the form, the page's ranked
+    representatives with the count, and their whole rows (divisions joined); the site's base
     template adds its own, and the synonyms one more when the cache has lost them. The same
     item in several divisions is one result (``search_groups``); ``group`` lists one such
     group's members (``search_group``).
@@ -68,7 +68,11 @@ def search(request):
         if wanted.group:
             found = search_group(wanted.clauses, wanted.filters, wanted.group)
         else:
-            found = GroupedResults(wanted.clauses, wanted.filters)
+            # The page the paginator will ask for (its own parsing decides; this only guesses it).
+            expected = int(wanted.page) if wanted.page.isdecimal() else 1
+            found = GroupedResults(
+                wanted.clauses, wanted.filters, page=expected, page_size=PAGE_SIZE
+            )
         paginator = Paginator(found, PAGE_SIZE)
         page = paginator.get_page(wanted.page)
         capped = getattr(found, "capped", False)

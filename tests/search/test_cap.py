@@ -84,13 +84,17 @@ def test_at_the_cap_every_match_is_ranked_and_nothing_is_said(client, cap, docum
     assert NOTICE not in response.content.decode()
 
 
-def test_count_groups_says_whether_the_cap_was_passed(cap, documents):
+def test_the_ranked_page_and_the_separate_count_agree_on_the_cap(cap, documents):
     terms = query_tokens("低保资金")
-    assert selectors.count_groups(terms) == selectors.GroupCount(groups=6, capped=True)
-    assert selectors.count_groups(query_tokens("工作动态")) == selectors.GroupCount(3, False)
-    # The capped ranking holds exactly the groups it counted.
-    ranked = selectors.search_groups(terms, capped=True)
-    assert ranked.count() == 6
+    counted = selectors.GroupCount(groups=6, capped=True)
+    assert selectors.count_groups(terms) == counted
+    rows, found = selectors.ranked_groups(terms, None, slice(0, 20))
+    assert found == counted and len(rows) == 6
+    uncapped = selectors.GroupCount(groups=3, capped=False)
+    assert selectors.count_groups(query_tokens("工作动态")) == uncapped
+    assert selectors.ranked_groups(query_tokens("工作动态"), None, slice(0, 2))[1] == uncapped
+    # Past the last group there are no rows to carry the count.
+    assert selectors.ranked_groups(terms, None, slice(20, 40)) == ([], None)
 
 
 def test_a_page_past_the_last_one_of_a_capped_search_shows_the_last(client, cap, documents):

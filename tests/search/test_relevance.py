@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from search.models import SearchDocument
-from search.selectors import search_groups
+from search.selectors import GroupedResults
 from search.synonyms import expand, synonym_map
 from search.text import tokens_for
 
@@ -207,7 +207,7 @@ def measure() -> tuple[float, float, list]:
     found, wanted, reciprocal, misses = 0, 0, 0.0, []
     for query, expected in QUERIES:
         clauses = expand(query, synonyms)
-        top = list(search_groups(clauses).values_list("title", flat=True)[:10])
+        top = [doc.title for doc in GroupedResults(clauses)[0:10]]
         for title in expected:
             wanted += 1
             if title in top:
