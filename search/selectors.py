@@ -248,12 +248,10 @@ class GroupedResults:
 
 
 def count_groups(terms: Terms, filters: SearchFilters | None = None) -> GroupCount:
-    """Return how many groups ``search_groups`` holds, and whether the matches passed
+    """Return how many groups ``ranked_groups`` ranks, and whether the matches passed
     ``MATCH_CAP`` (then the groups among the newest ``MATCH_CAP + 1``): one query, without the
-    window functions or the rank.
-
-    Counting the windowed query computed every window (and ts_rank) over every match a second
-    time: a query matching 78,000 documents took seconds.
+    window functions or the rank. Asked only for a page past the last, where ``ranked_groups``
+    has no row to carry the count.
     """
     qs, _ = _matched(terms, filters)
     newest = qs.order_by(*_CANDIDATE_ORDER).values(group=_GROUP)[: MATCH_CAP + 1]
