@@ -10,6 +10,8 @@ value as parameters, which a partial index's literal condition never matches.)
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import Count
@@ -48,3 +50,29 @@ def test_the_home_page_counts_only_public_entries(reference_data):
     CatalogEntry.objects.filter(pk=dropped.pk).update(published_values={"is_dropped": True})
     counts = _counts_by_column(CatalogEntry.objects.public().within(city), city)
     assert counts == {city.pk: 1, district.pk: 1}
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_load_vacuums_its_bulk_tables_outside_a_transaction():
+    from portal.management.commands.load_demo_data import Command
+
+    def vacuumed() -> dict:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE relname IN "
+                "('catalog_catalogentry', 'publications_publication', 'search_searchdocument')"
+            )
+            return dict(cursor.fetchall())
+
+    before = vacuumed()
+    Command()._vacuum_after_bulk_load()
+    after = vacuumed()
+    assert len(after) == 3
+    # The statistics collector reports with a short delay; bounded wait.
+    for _ in range(50):
+        if all(after[t] > before.get(t, 0) for t in after):
+            break
+        time.sleep(0.1)
+        after = vacuumed()
+    assert all(after[t] > before.get(t, 0) for t in after), (before, after)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.test.utils import override_settings
 
 from catalog.demo import build_reference_catalog
@@ -15,6 +16,7 @@ from foi.demo import build_demo_requests
 from publications.demo import build_demo_publications
 from publications.demo_year import build_demo_year
 from publications.models import Publication
+from search.models import SearchDocument
 
 DEMO_PASSWORD = "demo-2026"
 # (username, 姓名, division code, role): one account for each role at each level. The names
@@ -125,3 +127,17 @@ class Command(BaseCommand):
         # The catalog was indexed as it was published (above); the publications were written in
         # bulk without indexing, so they are indexed here, set-based.
         call_command("rebuild_search_index", kind=["publication"], stdout=self.stdout)
+        self._vacuum_after_bulk_load()
+
+    def _vacuum_after_bulk_load(self) -> None:
+        """On PostgreSQL, vacuum and analyse the tables just filled in bulk, as after any bulk
+        load: until autovacuum gets to them the visibility map is empty, so the home page's
+        count of public entries (an index-only scan on entry_public_division) reads the whole
+        table instead. VACUUM cannot run inside a transaction (a test's), where it is left out.
+        """
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return
+        with connection.cursor() as cursor:
+            for model in (CatalogEntry, Publication, SearchDocument):
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
