@@ -13,9 +13,11 @@ The dataset has generations so that tests can make upstream changes deterministi
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from random import Random
 
 DEFAULT_SEED = 20240601
@@ -36,7 +38,24 @@ REQUIRED_NAMES: tuple[str, ...] = (
     "食品生产许可",
 )
 
-GUIDES_PER_AREA = 132
+# Every area implements each item the city's reference catalog names (fixtures/
+# reference_catalog, 对应本级政务服务事项名称), as the province's county-level list is uniform,
+# so that each catalog service line finds its guide (我要看 beside 我要办); and a seeded sample
+# of the rest.
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "reference_catalog"
+
+
+def _catalog_names() -> frozenset[str]:
+    names: set[str] = set()
+    for path in sorted(CATALOG_DIR.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            names.update(row["service_name"] for row in csv.DictReader(handle))
+    return frozenset(names - {""})
+
+
+CATALOG_NAMES: frozenset[str] = _catalog_names()
+
+GUIDES_PER_AREA = 200
 
 # The law each required item is set by, cited first in its 设定依据.
 PRIMARY_LAWS: dict[str, str] = {
@@ -729,6 +748,156 @@ def _templates() -> tuple[Template, ...]:
         ("变更民族成份", 确认, "mzj", "gr", "GR015 GR002"),
         ("宗教临时活动地点审批", 许可, "mzj", "gr", "GR015"),
         ("少数民族考生民族成份确认", 确认, "mzj", "gr", "GR015 GR008"),
+        # The items the city's reference catalog names in its own words (fixtures/
+        # reference_catalog), so that every catalog service line ties to a guide in every area.
+        # 规划、建设、招投标
+        ("临时建设工程规划许可证核发", 许可, "zr", "fr", "FR011"),
+        ("建设工程竣工规划核实", 确认, "zr", "fr", "FR011"),
+        ("建设项目环境影响评价审批", 许可, "st", "fr", "FR013 FR007"),
+        ("建设工程消防验收", 许可, "zj", "fr", "FR011 FR014"),
+        ("建设工程消防验收备案", 其他, "zj", "fr", "FR011 FR014"),
+        ("依法必须招标项目招标投标情况书面报告备案", 其他, "zj", "fr", "FR009"),
+        ("征地补偿安置争议协调裁决", 裁决, "zr", "both", "GR006 FR011"),
+        # 安全生产
+        ("危险化学品经营许可证核发", 许可, "yj", "fr", "FR014"),
+        ("烟花爆竹经营（零售）许可证核发", 许可, "yj", "both", "GR004 FR014"),
+        ("第三类非药品类易制毒化学品生产、经营备案", 其他, "yj", "fr", "FR014"),
+        (
+            "生产经营单位主要负责人和安全生产管理人员安全生产知识和管理能力考核",
+            其他,
+            "yj",
+            "fr",
+            "FR014 FR003",
+        ),
+        # 税收
+        ("税收减免核准", 许可, "sw", "fr", "FR005"),
+        ("税务登记", 确认, "sw", "both", "GR004 FR005"),
+        ("增值税专用发票（增值税税控系统）最高开票限额审批", 许可, "sw", "fr", "FR005"),
+        ("对纳税人延期申报的核准", 许可, "sw", "both", "FR005"),
+        ("对纳税人延期缴纳税款的核准", 许可, "sw", "both", "FR005"),
+        ("对纳税人变更纳税定额的核准", 许可, "sw", "gr", "GR004"),
+        ("纳税信用修复", 服务, "sw", "fr", "FR005"),
+        ("清税证明开具", 服务, "sw", "both", "FR005 FR001"),
+        # 生态环境
+        ("排污许可证核发", 许可, "st", "fr", "FR013"),
+        ("固定污染源排污登记", 其他, "st", "fr", "FR013"),
+        ("辐射安全许可证核发", 许可, "st", "fr", "FR013 FR015"),
+        # 文化、司法
+        (
+            "文物保护单位保护范围内其他建设工程或者爆破、钻探、挖掘等作业审批",
+            许可,
+            "wl",
+            "fr",
+            "FR011 FR016",
+        ),
+        ("娱乐场所从事娱乐场所经营活动审批", 许可, "wl", "fr", "FR016 FR002"),
+        ("法律援助申请受理审查", 服务, "sf", "gr", "GR012"),
+        ("法律职业资格认定", 确认, "sf", "gr", "GR012"),
+        ("律师事务所设立许可", 许可, "sf", "fr", "FR001"),
+        # 救灾
+        ("自然灾害救助资金给付", 给付, "yj", "gr", "GR016"),
+        ("受灾人员冬春生活救助", 给付, "yj", "gr", "GR016"),
+        ("因灾倒损住房恢复重建补助", 给付, "yj", "gr", "GR016 GR006"),
+        # 食品药品
+        ("仅销售预包装食品备案", 其他, "sc", "both", "GR004 FR002"),
+        ("小餐饮登记", 确认, "sc", "both", "GR004 FR002"),
+        ("食品摊贩登记", 确认, "sc", "gr", "GR004"),
+        ("药品零售企业许可", 许可, "sc", "fr", "FR002 FR015"),
+        ("第三类医疗器械经营许可", 许可, "sc", "fr", "FR002 FR015"),
+        # 城市管理、市政
+        ("从事城市生活垃圾经营性清扫、收集、运输、处理服务审批", 许可, "cg", "fr", "FR013"),
+        ("依附于城市道路建设各种管线、杆线等设施审批", 许可, "cg", "fr", "FR011"),
+        ("临时占用城市绿化用地审批", 许可, "cg", "fr", "FR013"),
+        ("用水报装", 服务, "zj", "both", "GR006 FR011"),
+        ("燃气经营许可证核发", 许可, "zj", "fr", "FR002"),
+        ("用气报装", 服务, "zj", "both", "GR006 FR011"),
+        ("城镇污水排入排水管网许可", 许可, "zj", "fr", "FR013"),
+        # 就业
+        ("就业登记", 确认, "rs", "both", "GR004 FR006"),
+        ("失业登记", 确认, "rs", "gr", "GR004"),
+        ("就业创业证申领", 服务, "rs", "gr", "GR004 GR013"),
+        ("创业担保贷款申请", 给付, "rs", "both", "GR004 FR006"),
+        ("一次性创业补贴申领", 给付, "rs", "gr", "GR004"),
+        ("职业培训补贴申领", 给付, "rs", "both", "GR004 FR006"),
+        ("社会保险补贴申领", 给付, "rs", "both", "GR004 FR006"),
+        ("公益性岗位补贴申领", 给付, "rs", "fr", "FR006"),
+        ("一次性吸纳就业补贴申领", 给付, "rs", "fr", "FR006"),
+        ("就业见习补贴申领", 给付, "rs", "fr", "FR006"),
+        ("求职创业补贴申领", 给付, "rs", "gr", "GR004 GR008"),
+        ("职业技能评价补贴申领", 给付, "rs", "gr", "GR004"),
+        ("人力资源服务备案", 其他, "rs", "fr", "FR006"),
+        ("流动人员人事档案管理服务", 服务, "rs", "gr", "GR004"),
+        # 社会保险
+        ("职工参保登记", 服务, "rs", "fr", "FR006"),
+        ("参保信息变更登记", 服务, "rs", "both", "GR003 FR006"),
+        ("企业职工基本养老保险关系转移接续", 服务, "rs", "gr", "GR003"),
+        ("城乡居民基本养老保险关系转移接续", 服务, "rs", "gr", "GR003"),
+        ("城乡养老保险制度衔接", 服务, "rs", "gr", "GR003"),
+        ("职工正常退休（职）申请", 确认, "rs", "both", "GR003 FR006"),
+        ("城乡居民养老保险待遇申领", 给付, "rs", "gr", "GR003"),
+        ("个人账户一次性待遇申领", 给付, "rs", "gr", "GR003 GR014"),
+        ("丧葬补助金、抚恤金申领", 给付, "rs", "gr", "GR003 GR014"),
+        ("社会保险待遇资格认证", 服务, "rs", "gr", "GR003"),
+        ("失业保险关系转移接续", 服务, "rs", "gr", "GR003 GR004"),
+        ("稳岗返还（稳岗补贴）申领", 给付, "rs", "fr", "FR006"),
+        ("技能提升补贴申领", 给付, "rs", "gr", "GR004"),
+        ("工伤认定申请", 确认, "rs", "both", "GR003 FR006"),
+        ("劳动能力鉴定申请", 确认, "rs", "gr", "GR003 GR011"),
+        ("伤残待遇申领（一次性伤残补助金、伤残津贴和生活护理费）", 给付, "rs", "gr", "GR003 GR011"),
+        ("工亡待遇申领", 给付, "rs", "gr", "GR003 GR014"),
+        ("城乡居民基本医疗保险参保登记", 服务, "yb", "gr", "GR005 GR003"),
+        ("职工基本医疗保险参保登记", 服务, "yb", "fr", "FR006"),
+        ("基本医疗保险关系转移接续", 服务, "yb", "gr", "GR005"),
+        ("异地就医登记备案", 服务, "yb", "gr", "GR005"),
+        ("医疗费用手工（零星）报销", 给付, "yb", "gr", "GR005"),
+        ("生育津贴支付", 给付, "yb", "gr", "GR001 GR005"),
+        ("社会保障卡补领、换领、换发", 服务, "rs", "gr", "GR013 GR003"),
+        ("个人权益记录查询打印", 服务, "rs", "gr", "GR003"),
+        ("暂停、恢复养老保险待遇申请", 服务, "rs", "gr", "GR003"),
+        # 社会救助、养老
+        ("最低生活保障边缘家庭认定", 确认, "mz", "gr", "GR016"),
+        ("刚性支出困难家庭认定", 确认, "mz", "gr", "GR016"),
+        ("医疗救助申请", 给付, "yb", "gr", "GR005 GR016"),
+        ("生活无着的流浪、乞讨人员救助", 给付, "mz", "gr", "GR016"),
+        ("事实无人抚养儿童认定", 确认, "mz", "gr", "GR001 GR016"),
+        ("养老机构建设和运营补贴申领", 给付, "mz", "fr", "FR002"),
+        ("高龄津贴申领", 给付, "mz", "gr", "GR003"),
+        ("老年人优待证办理", 服务, "mz", "gr", "GR013"),
+        # 户籍
+        ("投靠落户", 确认, "ga", "gr", "GR002"),
+        ("人才落户", 确认, "ga", "gr", "GR002 GR004"),
+        ("立户分户登记", 确认, "ga", "gr", "GR002"),
+        ("恢复户口登记", 确认, "ga", "gr", "GR002"),
+        ("户口注销", 确认, "ga", "gr", "GR002 GR014"),
+        ("户口登记项目变更更正", 确认, "ga", "gr", "GR002"),
+        ("无户口人员登记户口", 确认, "ga", "gr", "GR002"),
+        ("户籍证明出具", 服务, "ga", "gr", "GR002 GR013"),
+        ("居民身份证首次申领", 确认, "ga", "gr", "GR013 GR002"),
+        ("居民身份证换领、补领", 确认, "ga", "gr", "GR013 GR002"),
+        ("临时居民身份证申领", 确认, "ga", "gr", "GR013"),
+        ("居民身份证异地受理", 服务, "ga", "gr", "GR013"),
+        ("居住登记", 服务, "ga", "gr", "GR002"),
+        ("居住证申领", 服务, "ga", "gr", "GR013 GR002"),
+        ("居住证签注", 服务, "ga", "gr", "GR013"),
+        ("户口簿补领、换领", 确认, "ga", "gr", "GR002 GR013"),
+        # 农业、教育、卫生健康、住房
+        ("农机购置与应用补贴申领", 给付, "ny", "both", "GR004 FR010"),
+        ("义务教育招生入学", 服务, "jy", "gr", "GR008"),
+        ("转学", 服务, "jy", "gr", "GR008"),
+        ("家庭经济困难学生生活补助", 给付, "jy", "gr", "GR008 GR016"),
+        ("民办学校设立、变更和终止审批", 许可, "jy", "fr", "FR001"),
+        ("诊所备案", 其他, "wj", "fr", "FR015"),
+        ("母婴保健技术服务机构执业许可", 许可, "wj", "fr", "FR015"),
+        ("生育登记", 服务, "wj", "gr", "GR001"),
+        ("育儿补贴申领", 给付, "wj", "gr", "GR001"),
+        ("农村部分计划生育家庭奖励扶助金给付", 给付, "wj", "gr", "GR001"),
+        ("计划生育家庭特别扶助金给付", 给付, "wj", "gr", "GR001"),
+        ("公共租赁住房保障资格审核", 确认, "zj", "gr", "GR006"),
+        ("农村危房改造对象认定", 确认, "zj", "gr", "GR006 GR016"),
+        ("公共租赁住房资格审核", 确认, "zj", "gr", "GR006"),
+        ("公共租赁住房配租", 服务, "zj", "gr", "GR006"),
+        ("城镇住房保障家庭租赁补贴资格审核", 确认, "zj", "gr", "GR006"),
+        ("保障性租赁住房项目认定书核发", 确认, "zj", "fr", "FR011"),
     ]
     return tuple(Template(n, t, d, s, tuple(th.split())) for n, t, d, s, th in rows)
 
@@ -1219,8 +1388,10 @@ class Dataset:
         self._json_cache: dict[tuple[str, int], bytes] = {}
 
     def _template_indexes(self, area: Area) -> list[int]:
-        """Return the templates an area implements: the required ones and a seeded sample."""
-        required = [i for i, t in enumerate(TEMPLATES) if t.name in REQUIRED_NAMES]
+        """Return the templates an area implements: the required ones, those the reference
+        catalog names, and a seeded sample of the rest."""
+        carried = REQUIRED_NAMES + tuple(sorted(CATALOG_NAMES))
+        required = [i for i, t in enumerate(TEMPLATES) if t.name in carried]
         others = [i for i in range(len(TEMPLATES)) if i not in required]
         rng = Random(f"{self.seed}:templates:{area.code}")
         chosen = required + rng.sample(others, GUIDES_PER_AREA - len(required))

@@ -8,7 +8,16 @@ from collections import Counter
 
 import pytest
 
-from provincial_simulator.data import AREAS, PLACEHOLDERS, REQUIRED_NAMES, THEMES, Dataset, dumps
+from provincial_simulator.data import (
+    AREAS,
+    CATALOG_NAMES,
+    GUIDES_PER_AREA,
+    PLACEHOLDERS,
+    REQUIRED_NAMES,
+    THEMES,
+    Dataset,
+    dumps,
+)
 
 KEY_ELEMENTS = (
     "according",
@@ -38,22 +47,25 @@ def details(full):
     return [full.detail(i) for i in full.guide_ids()]
 
 
-def test_at_least_1300_unique_guides_in_all_ten_areas(full, details):
+def test_2000_unique_guides_in_all_ten_areas(full, details):
     ids = full.guide_ids()
-    assert len(ids) >= 1300
+    assert len(ids) == 2000 == 10 * GUIDES_PER_AREA
     assert len(set(ids)) == len(ids)
     per_area = Counter(d["areaCode"] for d in details)
     assert set(per_area) == {a.code for a in AREAS}
     assert len(per_area) == 10
-    assert all(120 <= n <= 140 for n in per_area.values())
+    assert all(n == GUIDES_PER_AREA for n in per_area.values())
 
 
-def test_every_area_has_the_required_names(details):
+def test_every_area_has_the_required_names_and_every_catalog_service(details):
     names_by_area: dict[str, set[str]] = {}
     for d in details:
         names_by_area.setdefault(d["areaCode"], set()).add(d["unifyName"])
+    # The city's reference catalog names 175 service items (对应本级政务服务事项名称).
+    assert len(CATALOG_NAMES) == 175
     for area in AREAS:
         assert set(REQUIRED_NAMES) <= names_by_area[area.code], area.name
+        assert names_by_area[area.code] >= CATALOG_NAMES, area.name
 
 
 def test_identity_fields_follow_the_national_code_formats(details):
