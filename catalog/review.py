@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from outbox.services import enqueue
@@ -357,21 +357,10 @@ def catalog_publish_as_loaded(*, entry_ids: list[int]) -> int:
             )
         )
         snapshots = entries_snapshot(chunk)
-        events = []
         for entry in chunk:
-            events.append(
-                CatalogEvent(
-                    division_id=entry.division_id,
-                    entry=entry,
-                    action=CatalogEvent.Action.APPROVE,
-                    from_status=entry.status,
-                    to_status=ReviewStatus.PUBLISHED,
-                    reason="载入时已是公开发布的目录（演示数据），未经本平台审核。",
-                )
-            )
             key = json.dumps(snapshots[entry.pk], ensure_ascii=False, sort_keys=True)
             by_snapshot.setdefault(key, []).append(entry.pk)
-        CatalogEvent.objects.bulk_create(events, batch_size=2000)
+        _record_loaded([entry.pk for entry in chunk], now)
         done += len(chunk)
     for key, ids in by_snapshot.items():
         snapshot = json.loads(key)
@@ -382,6 +371,52 @@ def catalog_publish_as_loaded(*, entry_ids: list[int]) -> int:
     entries_published.send(CatalogEntry, entry_ids=list(entry_ids))
     links_refresh_on_commit()
     return done
+
+
+def _record_loaded(entry_ids: list[int], now) -> None:
+    """Record one 审核通过并发布 event per entry, from its current status, in one INSERT …
+    SELECT: a city's catalog loaded as published is 150,000 events, which cost seconds as
+    model instances (``make run`` loads it)."""
+    if not entry_ids:
+        return
+    event, entry = CatalogEvent._meta, CatalogEntry._meta
+    quote = connection.ops.quote_name
+    column = {
+        name: quote(event.get_field(name).column)
+        for name in (
+            "division",
+            "entry",
+            "action",
+            "element",
+            "old_value",
+            "new_value",
+            "detail",
+            "from_status",
+            "to_status",
+            "reason",
+            "user",
+            "created_at",
+        )
+    }
+    # A JSON literal needs its type on PostgreSQL (text is not assigned to jsonb implicitly).
+    empty = "CAST('{}' AS jsonb)" if connection.vendor == "postgresql" else "'{}'"
+    placeholders = ", ".join(["%s"] * len(entry_ids))
+    sql = (
+        f"INSERT INTO {quote(event.db_table)} ({', '.join(column.values())}) "
+        f"SELECT e.{quote(entry.get_field('division').column)}, e.{quote(entry.pk.column)}, "
+        f"%s, '', NULL, NULL, {empty}, e.{quote(entry.get_field('status').column)}, %s, %s, "
+        f"NULL, %s FROM {quote(entry.db_table)} e "
+        f"WHERE e.{quote(entry.pk.column)} IN ({placeholders})"
+    )
+    params = [
+        CatalogEvent.Action.APPROVE.value,
+        ReviewStatus.PUBLISHED.value,
+        "载入时已是公开发布的目录（演示数据），未经本平台审核。",
+        connection.ops.adapt_datetimefield_value(now),
+        *entry_ids,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _notify(kind: str, rows: list[CatalogEntry], user) -> None:
