@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import CatalogEntry, CatalogEvent, ReviewStatus
-from catalog.review import catalog_publish_as_loaded
+from catalog.review import catalog_publish_as_loaded, entries_snapshot
 from districts.models import Division
 from tests.factories import CityEntryFactory
 
@@ -39,6 +39,9 @@ def test_each_entry_gets_one_approve_event_from_its_status(reference_data):
         assert str(event)  # the history list renders it
     published = CatalogEntry.objects.public()
     assert set(published.values_list("pk", flat=True)) == {draft.pk, submitted.pk}
+    # The snapshot read from the few columns it needs is the one whole entries give.
+    whole = list(published.prefetch_related("channels"))
+    assert {e.pk: e.published_values for e in whole} == entries_snapshot(whole)
     assert not CatalogEvent.objects.filter(entry=untouched).exists()
 
 
