@@ -196,6 +196,8 @@ def entry(request, pk):
             "entry": entry,
             "ancestors": chain(entry.division),
             "nav_column_id": column_id(entry.division),
+            # The header searches the division the page belongs to (base.html).
+            "division": entry.division,
             "page": page,
             "is_service": is_service,
             "guide": link.guide if is_service and link is not None else None,
@@ -235,6 +237,8 @@ def publication(request, pk):
             "publication": item,
             "ancestors": chain(item.division),
             "nav_column_id": column_id(item.division),
+            # The header searches the division the page belongs to (base.html).
+            "division": item.division,
             "body": clean_html(item.body),
             # The entry may have been dropped since: then its page is gone, so no link to it.
             "entry_public": published is not None and not published.is_dropped,

@@ -33,6 +33,8 @@ def guide(request, unify_id):
             "guide": item,
             "ancestors": chain(item.division) if item.division else [],
             "nav_column_id": column_id(item.division) if item.division else None,
+            # The header searches the division the page belongs to (base.html).
+            "division": item.division,
             "withdrawn": item.status == Guide.Status.WITHDRAWN,
             "entries": entries,
         },

@@ -363,6 +363,22 @@ def test_item_page_breadcrumbs_elements_and_paged_publications(client, furong):
     assert "第 2 / 2 页" in page(client, f"{entry.get_absolute_url()}?page=50")
 
 
+def test_the_header_search_on_an_item_page_searches_its_division(client, furong, reference_data):
+    domain = DomainFactory()
+    entry = add_entries(furong, domain, [1])[0]
+    form = re.search(
+        r'<form role="search"[^>]*>(.*?)</form>', page(client, entry.get_absolute_url()), re.S
+    )
+    assert f'<input type="hidden" name="division" value="{furong.slug}">' in form.group(1)
+    assert 'placeholder="在芙蓉区搜索"' in form.group(1)
+    # The city's own items search the whole city.
+    city_entry = add_entries(reference_data, domain, [1], prefix="市")[0]
+    form = re.search(
+        r'<form role="search"[^>]*>(.*?)</form>', page(client, city_entry.get_absolute_url()), re.S
+    )
+    assert 'name="division"' not in form.group(1) and 'placeholder="输入关键词"' in form.group(1)
+
+
 def test_unknown_entry_is_404(client, reference_data):
     page(client, "/entry/999999/", 404)
 
