@@ -176,13 +176,22 @@ def preview_abandon(*, preview: CatalogJob, user) -> None:
 
 
 @transaction.atomic
-def derive_start(*, user, division: Division, with_children: bool) -> CatalogJob:
-    """Queue deriving ``division``'s catalog (and those below it); return the job."""
+def derive_start(
+    *, user, division: Division, with_children: bool, by_level: bool = False
+) -> CatalogJob:
+    """Queue deriving ``division``'s catalog (and those below it); return the job.
+
+    With ``by_level``, each division takes only the entries whose 公开层级 reach its own level.
+    """
     _require_editor(user, division)
     if division.parent_id is None:
         raise ValidationError("市级参考目录是源头，不从其他目录生成。")
     job = CatalogJob.objects.create(
-        kind=Kind.DERIVE, division=division, user=user, with_children=with_children
+        kind=Kind.DERIVE,
+        division=division,
+        user=user,
+        with_children=with_children,
+        by_level=by_level,
     )
     _queue(job)
     return job
@@ -328,7 +337,9 @@ def _derive(job: CatalogJob) -> dict[str, Any]:
     report = _progress(job)
     for done, target in enumerate(targets, 1):
         try:
-            created += catalog_derive(division=target, user=job.user, refresh_ties=False).created
+            created += catalog_derive(
+                division=target, user=job.user, refresh_ties=False, by_level=job.by_level
+            ).created
         except ValidationError as error:
             problems.append(f"{target.name}：{'；'.join(error.messages)}")
         report(done, len(problems))

@@ -610,6 +610,8 @@ class CatalogJob(models.Model):
     stored_name = models.CharField(_("存储名"), max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("文件大小"), default=0)
     with_children = models.BooleanField(_("含下级区划"), default=False)
+    # A derivation that copies only the entries whose 公开层级 reach each division's own level.
+    by_level = models.BooleanField(_("按公开层级生成"), default=False)
     preview = models.ForeignKey(
         "self",
         verbose_name=_("所确认的预览"),

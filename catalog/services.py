@@ -24,7 +24,7 @@ from districts.policy import acting_department
 
 from . import policies
 from .guide_links import links_refresh_on_commit
-from .levels import canonical_levels, merge_levels
+from .levels import canonical_levels, levels_from, merge_levels
 from .models import (
     ELEMENT_COLUMNS,
     CatalogEntry,
@@ -348,13 +348,17 @@ def entry_create(
 
 
 @transaction.atomic
-def catalog_derive(*, division: Division, user, refresh_ties: bool = True) -> DeriveResult:
+def catalog_derive(
+    *, division: Division, user, refresh_ties: bool = True, by_level: bool = False
+) -> DeriveResult:
     """Derive the division's catalog from its parent's and return how many entries were added.
 
     Entries the division already holds (active or dropped) are left as they are, so running
     it again only adds what the parent gained since. The new entries are tied to their service
     guides by a task after the commit; a caller deriving many divisions passes
     ``refresh_ties=False`` and refreshes them all once at the end (``links_refresh_on_commit``).
+    With ``by_level``, an entry whose 公开层级 names only levels above the division's own (a
+    市级|县级 licence, for a township) is not copied; an entry naming no level is.
     """
     _require(user, "change", division)
     parent = division.parent
@@ -365,13 +369,15 @@ def catalog_derive(*, division: Division, user, refresh_ties: bool = True) -> De
     if parent.parent_id is not None and not CatalogEntry.objects.filter(division=parent).exists():
         raise ValidationError(f"{parent.name}的目录尚未生成，请先生成上级目录。")
     before = CatalogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
-    created = _copy_entries(parent=parent, division=division, user=user)
+    skip = _above_division(parent=parent, division=division) if by_level else []
+    created = _copy_entries(parent=parent, division=division, user=user, skip=skip)
     _copy_channels(division=division, after_pk=before)
+    detail = {"from": parent.code, "created": created}
+    if by_level:
+        detail["by_level"] = True
+        detail["skipped"] = len(skip)
     CatalogEvent.objects.create(
-        division=division,
-        action=CatalogEvent.Action.DERIVE,
-        user=user,
-        detail={"from": parent.code, "created": created},
+        division=division, action=CatalogEvent.Action.DERIVE, user=user, detail=detail
     )
     if refresh_ties:
         links_refresh_on_commit(divisions=[division.pk])
@@ -402,8 +408,23 @@ _FRESH = {
 }
 
 
-def _copy_entries(*, parent: Division, division: Division, user) -> int:
-    """Copy the parent's active entries that the division lacks, in one INSERT … SELECT.
+def _above_division(*, parent: Division, division: Division) -> list[int]:
+    """Return the ids of the parent's active entries whose 公开层级 all lie above ``division``'s
+    own level: entries it does not publish. Entries naming no level are not among them."""
+    own = set(levels_from(division))
+    rows = CatalogEntry.objects.filter(division=parent, is_dropped=False).values_list(
+        "pk", "levels"
+    )
+    return [
+        pk
+        for pk, levels in rows
+        if levels and not own & {row.get("level") for row in levels if isinstance(row, dict)}
+    ]
+
+
+def _copy_entries(*, parent: Division, division: Division, user, skip: Sequence[int] = ()) -> int:
+    """Copy the parent's active entries that the division lacks, in one INSERT … SELECT;
+    leave out the entries ``skip`` names.
 
     The copy runs inside the database: at city scale (1,542 entries × 179 divisions) building
     model instances in Python would cost several times more than the rows themselves.
@@ -441,6 +462,8 @@ def _copy_entries(*, parent: Division, division: Division, user) -> int:
         f"AND NOT EXISTS (SELECT 1 FROM {table} d "
         f"WHERE d.division_id = %s AND d.item_id = s.item_id)"
     )
+    if skip:
+        sql += f" AND s.id NOT IN ({', '.join(['%s'] * len(skip))})"
     params = [
         division.pk,
         # A derived entry belongs to no department until the division's office assigns one.
@@ -464,6 +487,7 @@ def _copy_entries(*, parent: Division, division: Division, user) -> int:
         parent.pk,
         False,
         division.pk,
+        *skip,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -500,15 +524,18 @@ def _copy_channels(*, division: Division, after_pk: int) -> None:
         cursor.execute(sql, [division.pk, after_pk])
 
 
-def catalog_derive_tree(*, root: Division, user) -> list[DeriveResult]:
+def catalog_derive_tree(*, root: Division, user, by_level: bool = False) -> list[DeriveResult]:
     """Derive every catalog below ``root``, parents before children; each division atomically.
 
     The guide ties of everything derived are refreshed once, at the end, in one task.
+    ``by_level`` is passed to each derivation (``catalog_derive``).
     """
     results = []
     divisions = list(root.descendants().in_tree_order())
     for division in divisions:
-        results.append(catalog_derive(division=division, user=user, refresh_ties=False))
+        results.append(
+            catalog_derive(division=division, user=user, refresh_ties=False, by_level=by_level)
+        )
     links_refresh_on_commit(divisions=[d.pk for d in divisions])
     return results
 

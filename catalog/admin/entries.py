@@ -611,6 +611,7 @@ class CatalogEntryAdmin(
                     user=request.user,
                     division=division,
                     with_children=bool(request.POST.get("with_children")),
+                    by_level=bool(request.POST.get("by_level")),
                 )
             except (ValidationError, PermissionDenied) as error:
                 text = "；".join(getattr(error, "messages", None) or [str(error)])

@@ -160,6 +160,49 @@ def test_derive_view_fills_a_new_item_down_the_tree(
     assert CatalogEntry.objects.filter(division__parent=furong).count() == 3 * 13
 
 
+def _levels(*names):
+    return [{"level": name, "channels": ["政府网站"]} for name in names]
+
+
+def test_derive_by_level_gives_each_division_only_what_its_level_publishes(
+    client, make_member, city, furong, django_capture_on_commit_callbacks
+):
+    """按公开层级生成: a township takes no 市级|县级-only licence, a district no 市级-only
+    item; an entry naming no level is copied, as one cannot tell whom it concerns."""
+    county = CityEntryFactory(division=city, levels=_levels("市级", "县级"))
+    down = CityEntryFactory(division=city, levels=_levels("县级", "乡级"))
+    village = CityEntryFactory(division=city, levels=_levels("村级"))
+    unlabelled = CityEntryFactory(division=city, levels=[])
+    city_only = CityEntryFactory(division=city, levels=_levels("市级"))
+    client.force_login(make_member(city, Role.ADMINISTRATOR))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:catalog_catalogentry_derive"),
+            {"division": furong.code, "with_children": "1", "by_level": "1"},
+        )
+    assert response.status_code == 302
+    job_page = client.get(response["Location"])
+    assert "按公开层级" in job_page.content.decode()
+
+    def items(division):
+        return set(CatalogEntry.objects.filter(division=division).values_list("item", flat=True))
+
+    assert items(furong) == {e.item_id for e in (county, down, village, unlabelled)}
+    townships = list(furong.children.all())
+    assert len(townships) == 13
+    for township in townships:
+        assert items(township) == {e.item_id for e in (down, village, unlabelled)}
+    event = CatalogEvent.objects.get(action=CatalogEvent.Action.DERIVE, division=townships[0])
+    assert event.detail["by_level"] is True and event.detail["skipped"] == 1
+    assert city_only.item_id not in items(furong)
+
+    # Derived again without the option, a township completes its catalog from its district's.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:catalog_catalogentry_derive"), {"division": townships[0].code})
+    assert county.item_id in items(townships[0])
+    assert county.item_id not in items(townships[1])
+
+
 def test_channel_change_in_admin_follows_down(client, make_member, city, catalog):
     client.force_login(make_member(city, Role.EDITOR))
     entry = catalog[0]

@@ -57,7 +57,9 @@ class Command(BaseCommand):
         if city is None:
             raise CommandError("没有市级区划，参考数据未加载。")
         created = build_reference_catalog(city=city, directory=settings.DEMO_CATALOG_DIR)
-        derived = sum(r.created for r in catalog_derive_tree(root=city, user=None))
+        # Townships cut the district's catalog down to what they publish (做减法): the demo
+        # derives by 公开层级, so a 乡镇(街道) holds no 市级|县级-only licence.
+        derived = sum(r.created for r in catalog_derive_tree(root=city, user=None, by_level=True))
         self.stdout.write(f"市级参考目录新增 {created} 项；派生目录新增 {derived} 项。")
         # The demo catalog comes from published pages: take it as published, once.
         fresh = list(
