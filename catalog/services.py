@@ -415,11 +415,19 @@ def _above_division(*, parent: Division, division: Division) -> list[int]:
     rows = CatalogEntry.objects.filter(division=parent, is_dropped=False).values_list(
         "pk", "levels"
     )
-    return [
-        pk
-        for pk, levels in rows
-        if levels and not own & {row.get("level") for row in levels if isinstance(row, dict)}
-    ]
+    skipped = []
+    for pk, levels in rows:
+        # A variant label stored before levels were canonical (乡、村级, 镇(街)级) counts as the
+        # level(s) it stands for; a label naming no level leaves the entry in.
+        named = {
+            level
+            for row in levels or []
+            if isinstance(row, dict)
+            for level in canonical_levels(str(row.get("level", "")))
+        }
+        if named and not own & named:
+            skipped.append(pk)
+    return skipped
 
 
 def _copy_entries(*, parent: Division, division: Division, user, skip: Sequence[int] = ()) -> int:

@@ -170,7 +170,8 @@ def test_derive_by_level_gives_each_division_only_what_its_level_publishes(
     """按公开层级生成: a township takes no 市级|县级-only licence, a district no 市级-only
     item; an entry naming no level is copied, as one cannot tell whom it concerns."""
     county = CityEntryFactory(division=city, levels=_levels("市级", "县级"))
-    down = CityEntryFactory(division=city, levels=_levels("县级", "乡级"))
+    # Stored before levels were canonical: 镇(街)级 is 乡级.
+    down = CityEntryFactory(division=city, levels=_levels("县级", "镇(街)级"))
     village = CityEntryFactory(division=city, levels=_levels("村级"))
     unlabelled = CityEntryFactory(division=city, levels=[])
     city_only = CityEntryFactory(division=city, levels=_levels("市级"))
