@@ -60,6 +60,60 @@ def merge_levels(levels: list[tuple[tuple[str, ...], list[str]]]) -> list[dict]:
     return [{"level": name, "channels": merged[name]} for name in CANONICAL if name in merged]
 
 
+def canonical_stored(levels) -> list[dict] | None:
+    """Return ``levels`` (as stored: [{level, channels}]) with canonical level names, merged and
+    in canonical order; None when they already are canonical or a label names no level (an
+    entry to correct by hand, which its form or the next import reports)."""
+    if not isinstance(levels, list) or not levels:
+        return None
+    rows = [row for row in levels if isinstance(row, dict)]
+    if len(rows) != len(levels):
+        return None
+    mapped = []
+    for row in rows:
+        names = canonical_levels(str(row.get("level", "")))
+        if not names:
+            return None
+        channels = row.get("channels") or []
+        mapped.append((names, [str(c) for c in channels] if isinstance(channels, list) else []))
+    merged = merge_levels(mapped)
+    return None if merged == levels else merged
+
+
+def canonicalise_stored_levels(entry_model, *, batch_size: int = 2000) -> int:
+    """Rewrite the catalog entries whose stored 公开层级 (working copy or published snapshot)
+    use variant labels (区级, 镇(街)级, 乡、村级) with the canonical ones; return how many changed.
+
+    Entries with a label that names no level are left as they are. ``entry_model`` is the
+    CatalogEntry model, or its historical version in a migration.
+    """
+    changed = 0
+    pending = []
+    rows = entry_model.objects.only("pk", "levels", "published_values").order_by("pk")
+    for entry in rows.iterator(chunk_size=batch_size):
+        fields = []
+        working = canonical_stored(entry.levels)
+        if working is not None:
+            entry.levels = working
+            fields.append("levels")
+        snapshot = entry.published_values
+        if isinstance(snapshot, dict):
+            published = canonical_stored(snapshot.get("levels"))
+            if published is not None:
+                entry.published_values = {**snapshot, "levels": published}
+                fields.append("published_values")
+        if fields:
+            pending.append(entry)
+        if len(pending) >= batch_size:
+            entry_model.objects.bulk_update(pending, ["levels", "published_values"])
+            changed += len(pending)
+            pending = []
+    if pending:
+        entry_model.objects.bulk_update(pending, ["levels", "published_values"])
+        changed += len(pending)
+    return changed
+
+
 def _parse(text: str) -> set[str]:
     """Return the levels named by the parts of ``text``; empty if any part is unknown."""
     found: set[str] = set()

@@ -54,3 +54,40 @@ def test_every_canonical_level_maps_to_itself():
 )
 def test_levels_from_a_division_run_down_from_its_own(level, expected):
     assert levels_from(Division(level=level)) == expected
+
+
+@pytest.mark.django_db
+def test_stored_variant_levels_are_rewritten_canonically_in_working_copy_and_snapshot(city):
+    """The data migration's work (0014): 区级 / 镇(街)级 / 乡、村级 stored before levels were
+    canonical become 县级 / 乡级 / 村级, merged, in order, in the entry and its published
+    snapshot; an entry with a label naming no level is left for a person to correct."""
+    from catalog.levels import canonicalise_stored_levels
+    from catalog.models import CatalogEntry
+    from tests.factories import CityEntryFactory
+
+    variant = [
+        {"level": "乡、村级", "channels": ["公开查阅点"]},
+        {"level": "区级", "channels": ["政府网站"]},
+        {"level": "镇(街)级", "channels": ["政府网站", "公开查阅点"]},
+    ]
+    canonical = [
+        {"level": "县级", "channels": ["政府网站"]},
+        {"level": "乡级", "channels": ["公开查阅点", "政府网站"]},
+        {"level": "村级", "channels": ["公开查阅点"]},
+    ]
+    old = CityEntryFactory(division=city, levels=variant)
+    CatalogEntry.objects.filter(pk=old.pk).update(
+        published_values={"content": "x", "levels": variant}
+    )
+    good = CityEntryFactory(division=city, levels=canonical)
+    odd = CityEntryFactory(division=city, levels=[{"level": "省级", "channels": []}])
+
+    assert canonicalise_stored_levels(CatalogEntry) == 1
+    old.refresh_from_db()
+    assert old.levels == canonical
+    assert old.published_values == {"content": "x", "levels": canonical}
+    for entry, expected in ((good, canonical), (odd, [{"level": "省级", "channels": []}])):
+        entry.refresh_from_db()
+        assert entry.levels == expected
+    # Run again, nothing is left to change.
+    assert canonicalise_stored_levels(CatalogEntry, batch_size=1) == 0
