@@ -55,7 +55,7 @@ def _catalog_names() -> frozenset[str]:
 
 CATALOG_NAMES: frozenset[str] = _catalog_names()
 
-GUIDES_PER_AREA = 200
+GUIDES_PER_AREA = 450
 
 # The law each required item is set by, cited first in its 设定依据.
 PRIMARY_LAWS: dict[str, str] = {
@@ -899,7 +899,40 @@ def _templates() -> tuple[Template, ...]:
         ("城镇住房保障家庭租赁补贴资格审核", 确认, "zj", "gr", "GR006"),
         ("保障性租赁住房项目认定书核发", 确认, "zj", "fr", "FR011"),
     ]
-    return tuple(Template(n, t, d, s, tuple(th.split())) for n, t, d, s, th in rows)
+    made = [Template(n, t, d, s, tuple(th.split())) for n, t, d, s, th in rows]
+    return tuple(made + _catalog_templates({t.name for t in made}))
+
+
+# The items the reference catalog names beyond those above, one row each (name, type_name,
+# dept, serve, themes), in files kept beside the catalog's domain files they serve.
+CATALOG_TEMPLATE_DIR = Path(__file__).resolve().parent / "catalog_templates"
+
+
+def _catalog_templates(known: set[str]) -> list[Template]:
+    """Return the templates the files in CATALOG_TEMPLATE_DIR define, skipping ``known`` names.
+
+    Raise ValueError naming the file and line of a row with an unknown type, department,
+    audience or theme: the files are ours, so a bad row is a mistake to fix.
+    """
+    made: list[Template] = []
+    for path in sorted(CATALOG_TEMPLATE_DIR.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle), 2):
+                name, themes = row["name"].strip(), tuple(row["themes"].split())
+                if name in known:
+                    continue
+                if (
+                    not name
+                    or row["type_name"] not in TYPE_CODES
+                    or row["dept"] not in DEPTS
+                    or row["serve"] not in ("gr", "fr", "both")
+                    or not themes
+                    or not set(themes) <= {code for pairs in THEMES.values() for code, _ in pairs}
+                ):
+                    raise ValueError(f"{path.name} line {number}: bad template row {row}")
+                known.add(name)
+                made.append(Template(name, row["type_name"], row["dept"], row["serve"], themes))
+    return made
 
 
 TEMPLATES: tuple[Template, ...] = _templates()

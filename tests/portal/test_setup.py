@@ -154,8 +154,25 @@ def test_load_demo_data_builds_every_catalog_and_account_idempotently(capsys):
     reference = CatalogEntry.objects.filter(division__code="430100").count()
     assert reference > 30
     assert Division.objects.count() == 180 and Domain.objects.count() == 26
-    # Every district and every township holds a derived copy of each reference entry.
-    assert CatalogEntry.objects.filter(is_demo=True).count() == reference * 180
+    # The demo derives by 公开层级: every district holds a copy of each reference entry that
+    # reaches 县级 or below, every township of each that reaches 乡级 or 村级, and no more.
+    levels = {
+        pk: {row["level"] for row in rows}
+        for pk, rows in CatalogEntry.objects.filter(division__code="430100").values_list(
+            "pk", "levels"
+        )
+    }
+    county = {pk for pk, names in levels.items() if names & {"县级", "乡级", "村级"}}
+    township = {pk for pk, names in levels.items() if names & {"乡级", "村级"}}
+    assert county and township and township < county
+    for division, wanted in (("430102", county), ("430102001", township), ("430121", county)):
+        sources = CatalogEntry.objects.filter(division__code=division).values_list(
+            "source__source_id" if len(division) == 9 else "source_id", flat=True
+        )
+        assert set(sources) == wanted, division
+    assert CatalogEntry.objects.filter(is_demo=True).count() == (
+        reference + 9 * len(county) + 170 * len(township)
+    )
     assert CatalogEntry.objects.filter(source__isnull=True).count() == reference
     assert Membership.objects.filter(user__username="wenyilu_editor").get().division.code == (
         "430102001"

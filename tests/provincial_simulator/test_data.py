@@ -47,9 +47,9 @@ def details(full):
     return [full.detail(i) for i in full.guide_ids()]
 
 
-def test_2000_unique_guides_in_all_ten_areas(full, details):
+def test_4500_unique_guides_in_all_ten_areas(full, details):
     ids = full.guide_ids()
-    assert len(ids) == 2000 == 10 * GUIDES_PER_AREA
+    assert len(ids) == 4500 == 10 * GUIDES_PER_AREA
     assert len(set(ids)) == len(ids)
     per_area = Counter(d["areaCode"] for d in details)
     assert set(per_area) == {a.code for a in AREAS}
@@ -61,8 +61,8 @@ def test_every_area_has_the_required_names_and_every_catalog_service(details):
     names_by_area: dict[str, set[str]] = {}
     for d in details:
         names_by_area.setdefault(d["areaCode"], set()).add(d["unifyName"])
-    # The city's reference catalog names 175 service items (对应本级政务服务事项名称).
-    assert len(CATALOG_NAMES) == 175
+    # The city's reference catalog names 421 service items (对应本级政务服务事项名称).
+    assert len(CATALOG_NAMES) == 421
     for area in AREAS:
         assert set(REQUIRED_NAMES) <= names_by_area[area.code], area.name
         assert names_by_area[area.code] >= CATALOG_NAMES, area.name
@@ -264,3 +264,23 @@ def test_the_simulator_imports_no_product_code():
             else:
                 continue
             assert not {n.split(".")[0] for n in names} & product, path
+
+
+def test_a_bad_catalog_template_row_is_named_with_its_file_and_line(tmp_path, monkeypatch):
+    from provincial_simulator import data
+
+    (tmp_path / "x.csv").write_text(
+        "name,type_name,dept,serve,themes\n"
+        "失业登记,公共服务,rs,gr,GR004\n"
+        "某事项,公共服务,nosuchdept,gr,GR004\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(data, "CATALOG_TEMPLATE_DIR", tmp_path)
+    with pytest.raises(ValueError, match="x.csv line 3"):
+        data._catalog_templates(set())
+    # A name the code already defines is skipped, not defined twice.
+    (tmp_path / "x.csv").write_text(
+        "name,type_name,dept,serve,themes\n最低生活保障对象认定,公共服务,mz,gr,GR016\n",
+        encoding="utf-8",
+    )
+    assert data._catalog_templates({"最低生活保障对象认定"}) == []
