@@ -19,13 +19,15 @@ install: $(STAMP)
 SIM_PORT ?= 8765
 DEMO_ENV := DEBUG=1 DEMO_MODE=1 PROVINCIAL_BASE_URL=http://127.0.0.1:$(SIM_PORT)
 
-# The provincial platform simulator runs beside the portal (the demo works offline); the guides
-# are synced from it once, then the portal serves until Ctrl+C, which stops both.
+# The provincial platform simulator runs beside the portal (the demo works offline); it starts
+# first, building its dataset while the database is migrated and loaded; the guides are synced
+# from it once, then the portal serves until Ctrl+C, which stops both.
 run: $(STAMP)
-	$(DEMO_ENV) $(PY) manage.py migrate --noinput
-	$(DEMO_ENV) $(PY) manage.py load_demo_data
-	@$(DEMO_ENV) $(PY) manage.py run_provincial_simulator --port $(SIM_PORT) > .simulator.log 2>&1 & \
+	@set -e; \
+	$(DEMO_ENV) $(PY) manage.py run_provincial_simulator --port $(SIM_PORT) > .simulator.log 2>&1 & \
 	SIM=$$!; trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput; \
+	$(DEMO_ENV) $(PY) manage.py load_demo_data; \
 	echo "省平台模拟器：http://127.0.0.1:$(SIM_PORT)/ ，正在同步办事指南……"; \
 	$(DEMO_ENV) $(PY) manage.py sync_guides || echo "（办事指南同步未完全成功，见上方说明；门户照常启动）"; \
 	echo ""; \

@@ -104,8 +104,18 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (runserver, a worker) share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Several processes (runserver, a worker, a sync) share the file: wait for locks instead of
+    # failing; take the write lock when a transaction begins (IMMEDIATE), so that two writers
+    # queue rather than deadlock upgrading read locks; and keep a write-ahead log, so readers
+    # do not wait for a writer and a commit does not sync the disk (NORMAL is durable in WAL
+    # mode but for the last transactions on power loss: the development and demo database).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -190,7 +190,10 @@ def _guide_documents(rows: Iterable[dict]) -> list[SearchDocument]:
                 division_id=row["division_id"],
                 domain_id=None,
                 date=row["changed_at"],
-                tokens=tokens_for(row["name"], text),
+                # Segmented field by field, so that the parts areas share (process, addresses,
+                # departments) are segmented once: the tokens are the same, as jieba segments
+                # each run of Han characters apart and the joiner is punctuation.
+                tokens=tokens_for(row["name"], *parts),
                 # One service item offered by several areas shares its 基本编码 (else its name).
                 group_key=f"{Kind.GUIDE}:{row['rights_code'] or row['name_key']}"[:120],
                 context=_context(row["type_name"], row["dept_name"] or row["org_name"]),
