@@ -1,7 +1,7 @@
 """Benchmark the guide sync against the provincial simulator, and the same sync done naively.
 
 For each database, a child process builds a fresh database (migrate, reference data) and
-starts the simulator as its own process (``run_provincial_simulator``, the full 2,000 guides),
+starts the simulator as its own process (``run_provincial_simulator``, the full 4,500 guides),
 so that the server does not share the client's interpreter. It then times:
 
 - the full sync into an empty table (wall time, requests, rows written),

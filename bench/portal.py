@@ -297,7 +297,7 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "portal.settings_test",
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         "DEMO_MODE": "1",
-        # The whole demo catalog (156,600 entries), not the tests' two lines per domain.
+        # The whole demo catalog (108,157 entries), not the tests' two lines per domain.
         "DEMO_CATALOG_DIR": str(ROOT / "fixtures" / "reference_catalog"),
     }
     env.pop("REDIS_URL", None)
