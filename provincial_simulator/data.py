@@ -1426,6 +1426,11 @@ class Dataset:
         carried = REQUIRED_NAMES + tuple(sorted(CATALOG_NAMES))
         required = [i for i, t in enumerate(TEMPLATES) if t.name in carried]
         others = [i for i in range(len(TEMPLATES)) if i not in required]
+        if len(required) > GUIDES_PER_AREA:
+            raise ValueError(
+                f"GUIDES_PER_AREA ({GUIDES_PER_AREA}) is below the {len(required)} items every "
+                "area must carry (the required ones and those the reference catalog names)"
+            )
         rng = Random(f"{self.seed}:templates:{area.code}")
         chosen = required + rng.sample(others, GUIDES_PER_AREA - len(required))
         return sorted(chosen)

@@ -284,3 +284,11 @@ def test_a_bad_catalog_template_row_is_named_with_its_file_and_line(tmp_path, mo
         encoding="utf-8",
     )
     assert data._catalog_templates({"最低生活保障对象认定"}) == []
+
+
+def test_a_catalog_larger_than_an_area_is_refused_with_a_clear_message(monkeypatch):
+    from provincial_simulator import data
+
+    monkeypatch.setattr(data, "GUIDES_PER_AREA", 100)
+    with pytest.raises(ValueError, match="GUIDES_PER_AREA \\(100\\) is below the 422 items"):
+        Dataset()
