@@ -1006,6 +1006,18 @@ def changed_tables(template: Path, database: Path) -> dict[str, int]:
     return {n: after.get(n, 0) - before.get(n, 0) for n in after if after[n] != before.get(n, 0)}
 
 
+def copy_database(template: Path, database: Path) -> None:
+    """Make ``database`` a copy of ``template``, leaving no write-ahead log of an earlier copy.
+
+    The portal keeps SQLite in WAL mode: a case's child that ends without closing its
+    connection leaves ``case.sqlite3-wal`` behind, and the next copy would read that case's
+    rows back from it.
+    """
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, database)
+
+
 def _setup() -> None:
     import django
 
@@ -1021,7 +1033,7 @@ def _serve(template: str, database: str, address_space: int) -> None:
 
     for line in sys.stdin:
         request = json.loads(line)
-        shutil.copyfile(template, database)
+        copy_database(Path(template), Path(database))
         result = Path(database).with_suffix(".json")
         result.unlink(missing_ok=True)
         connections.close_all()  # the child opens its own
@@ -1101,7 +1113,7 @@ def spawn(
     The peak resident memory is the child's own, from wait4.
     """
     database = Path(directory) / "case.sqlite3"
-    shutil.copyfile(template, database)
+    copy_database(template, database)
     out_path, err_path = database.with_suffix(".out"), database.with_suffix(".err")
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
