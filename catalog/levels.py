@@ -75,7 +75,9 @@ def canonical_stored(levels) -> list[dict] | None:
         if not names:
             return None
         channels = row.get("channels") or []
-        mapped.append((names, [str(c) for c in channels] if isinstance(channels, list) else []))
+        if not isinstance(channels, list):
+            return None  # malformed: rewriting would lose it; its form reports it
+        mapped.append((names, [str(c) for c in channels]))
     merged = merge_levels(mapped)
     return None if merged == levels else merged
 
